@@ -1,0 +1,161 @@
+package dev.braid.store;
+
+import dev.braid.store.internal.engine.Engine;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An open Braid store: one directory holding a page file and a write-ahead log. Keys and values are
+ * byte arrays; keys compare as unsigned bytes.
+ *
+ * <p>Writes ({@link #put}, {@link #delete}, {@link #write}) are visible to every reader at once and
+ * become durable together, with a small metadata map, at the next {@link #commit}. After a crash the
+ * store reopens exactly at its last commit; writes made after it are gone.
+ *
+ * <p>Thread safety: any number of threads may read while one writes; writes are serialized.
+ * Iterators stay usable while the store is written and are closed when the store is.
+ */
+public final class Braid implements AutoCloseable {
+    /** Longest key accepted, in bytes. */
+    public static final int MAX_KEY_BYTES = 64 * 1024;
+    /** Longest value accepted, in bytes. */
+    public static final int MAX_VALUE_BYTES = Integer.MAX_VALUE - 1024;
+
+    private final Engine engine;
+
+    private Braid(Engine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * Opens the store in {@code dir}, creating it when missing (unless the options say not to) and
+     * recovering the last commit after a crash.
+     *
+     * @throws IncompatibleFormatException the directory holds a foreign or newer-format file
+     * @throws CorruptionException the committed state cannot be read back
+     * @throws StoreLockedException another open store holds the directory
+     */
+    public static Braid open(Path dir, BraidOptions options) {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        return new Braid(Engine.open(dir, options));
+    }
+
+    /** {@link #open(Path, BraidOptions)} with default options. */
+    public static Braid open(Path dir) {
+        return open(dir, BraidOptions.defaults());
+    }
+
+    /** The value of {@code key}, or null when absent. */
+    public byte[] get(byte[] key) {
+        return engine.get(checkKey(key));
+    }
+
+    /** Sets {@code key} to {@code value} (a B+tree write). */
+    public void put(byte[] key, byte[] value) {
+        engine.put(checkKey(key), checkValue(value));
+    }
+
+    /** Removes {@code key}; no effect when absent. */
+    public void delete(byte[] key) {
+        engine.delete(checkKey(key));
+    }
+
+    /** Applies every operation of {@code batch} atomically. */
+    public void write(WriteBatch batch) {
+        Objects.requireNonNull(batch, "batch");
+        for (WriteBatch.Op op : batch.ops()) {
+            checkKey(op.key());
+            if (op.value() != null) {
+                checkValue(op.value());
+            }
+        }
+        engine.write(batch.ops());
+    }
+
+    /** Iterates {@code range} in ascending key order. */
+    public BraidIterator iterator(KeyRange range) {
+        return new BraidIterator(engine, Objects.requireNonNull(range, "range"), false);
+    }
+
+    /** Iterates {@code range} in descending key order. */
+    public BraidIterator reverseIterator(KeyRange range) {
+        return new BraidIterator(engine, Objects.requireNonNull(range, "range"), true);
+    }
+
+    /** The exact number of keys, committed or not. */
+    public long count() {
+        return engine.count();
+    }
+
+    /**
+     * Makes every write since the last commit durable, atomically with {@code metadata}, which
+     * replaces the previous commit's metadata. With {@link Durability#FULL} the commit has reached
+     * stable storage when this returns.
+     */
+    public void commit(Map<String, String> metadata) {
+        engine.commit(Map.copyOf(Objects.requireNonNull(metadata, "metadata")));
+    }
+
+    /** The metadata of the last commit (empty for a new store). */
+    public Map<String, String> committedMetadata() {
+        return engine.committedMetadata();
+    }
+
+    /** Sequence number of the last commit: 0 for a new store, then 1, 2, ... */
+    public long lastCommitSequence() {
+        return engine.lastCommitSequence();
+    }
+
+    /**
+     * Verifies the committed files and the in-memory state: checksums, key order, page
+     * reachability, the free list and the entry count. Returns what it found; empty means clean.
+     */
+    public List<IntegrityFinding> check() {
+        return engine.check();
+    }
+
+    /** Copies committed log frames into the page file now and lets the log be reused. */
+    public void checkpoint() {
+        engine.checkpoint();
+    }
+
+    /** Numbers that describe the store's files and activity. */
+    public BraidStats stats() {
+        return engine.stats();
+    }
+
+    /** The store's directory. */
+    public Path directory() {
+        return engine.directory();
+    }
+
+    /**
+     * Checkpoints and closes the files. Writes made since the last commit are discarded, exactly as
+     * after a crash. Open iterators are closed. Idempotent.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    private static byte[] checkKey(byte[] key) {
+        Objects.requireNonNull(key, "key");
+        if (key.length > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("key of " + key.length + " bytes exceeds the limit of "
+                    + MAX_KEY_BYTES);
+        }
+        return key;
+    }
+
+    private static byte[] checkValue(byte[] value) {
+        Objects.requireNonNull(value, "value (use delete to remove a key)");
+        if (value.length > MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException("value of " + value.length + " bytes exceeds the limit of "
+                    + MAX_VALUE_BYTES);
+        }
+        return value;
+    }
+}

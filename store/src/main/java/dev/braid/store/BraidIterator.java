@@ -1,0 +1,92 @@
+package dev.braid.store;
+
+import dev.braid.store.internal.engine.Engine;
+import dev.braid.store.internal.engine.ScanBatch;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * Walks a key range in one direction. It reads in small batches, each a consistent view taken
+ * under the store's read lock, and resumes after the last key it returned, so it keeps working
+ * while the store is written: a key written ahead of its position is seen, one behind it is not.
+ * Not thread safe; close it (or the store) when done.
+ */
+public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
+    private static final int BATCH_ENTRIES = 128;
+    private static final long BATCH_BYTES = 256 * 1024;
+
+    private final Engine engine;
+    private final KeyRange range;
+    private final boolean reverse;
+    private final ArrayDeque<Entry> buffer = new ArrayDeque<>();
+    private final Runnable unregister;
+    private byte[] lastKey;
+    private boolean exhausted;
+    private volatile boolean closed;
+
+    BraidIterator(Engine engine, KeyRange range, boolean reverse) {
+        this.engine = engine;
+        this.range = range;
+        this.reverse = reverse;
+        this.exhausted = range.isEmpty();
+        this.unregister = engine.registerIterator(this::markClosed);
+    }
+
+    @Override
+    public boolean hasNext() {
+        ensureOpen();
+        if (buffer.isEmpty() && !exhausted) {
+            refill();
+        }
+        return !buffer.isEmpty();
+    }
+
+    @Override
+    public Entry next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        Entry e = buffer.poll();
+        return new Entry(e.key().clone(), e.value());
+    }
+
+    /** The key {@link #next()} would return, without moving. */
+    public byte[] peekNextKey() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        return buffer.peek().key().clone();
+    }
+
+    private void refill() {
+        ScanBatch batch = engine.scan(range.fromRef(), range.fromInclusive(), range.toRef(), range.toInclusive(),
+                reverse, lastKey, BATCH_ENTRIES, BATCH_BYTES);
+        List<Entry> entries = batch.entries();
+        exhausted = batch.endReached();
+        if (!entries.isEmpty()) {
+            lastKey = entries.get(entries.size() - 1).key();
+            buffer.addAll(entries);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreClosedException("iterator is closed");
+        }
+    }
+
+    private void markClosed() {
+        closed = true;
+        buffer.clear();
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            markClosed();
+            unregister.run();
+        }
+    }
+}

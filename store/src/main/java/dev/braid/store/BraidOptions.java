@@ -1,0 +1,161 @@
+package dev.braid.store;
+
+import dev.braid.store.internal.io.FileSystem;
+import java.util.Objects;
+
+/**
+ * How a store is opened. Immutable; build with {@link #builder()}. Defaults need no tuning: 8 KiB
+ * pages, a private 64 MiB cache, {@link Durability#NORMAL}, background checkpoints when the log
+ * passes 64 MiB.
+ */
+public final class BraidOptions {
+    /** Smallest accepted page size. Pages below 4 KiB are meant for tests that force deep trees. */
+    public static final int MIN_PAGE_SIZE = 512;
+    public static final int MAX_PAGE_SIZE = 64 * 1024;
+
+    private final int pageSizeBytes;
+    private final BraidCache cache;
+    private final Durability durability;
+    private final long checkpointLogBytes;
+    private final long maxLogBytes;
+    private final boolean backgroundCheckpoints;
+    private final boolean createIfMissing;
+    private final FileSystem fileSystem;
+
+    private BraidOptions(Builder b) {
+        this.pageSizeBytes = b.pageSizeBytes;
+        this.cache = b.cache != null ? b.cache : BraidCache.ofBytes(b.cacheBytes);
+        this.durability = b.durability;
+        this.checkpointLogBytes = b.checkpointLogBytes;
+        this.maxLogBytes = Math.max(b.maxLogBytes, b.checkpointLogBytes);
+        this.backgroundCheckpoints = b.backgroundCheckpoints;
+        this.createIfMissing = b.createIfMissing;
+        this.fileSystem = b.fileSystem;
+    }
+
+    public static BraidOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Page size of a new store; an existing store keeps the size it was created with. */
+    public int pageSizeBytes() {
+        return pageSizeBytes;
+    }
+
+    public BraidCache cache() {
+        return cache;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    /** Log size past which a checkpoint is started in the background. */
+    public long checkpointLogBytes() {
+        return checkpointLogBytes;
+    }
+
+    /** Log size past which a commit runs the checkpoint itself, so the log stays bounded. */
+    public long maxLogBytes() {
+        return maxLogBytes;
+    }
+
+    /** Whether checkpoints run on a background thread (tests turn this off for determinism). */
+    public boolean backgroundCheckpoints() {
+        return backgroundCheckpoints;
+    }
+
+    public boolean createIfMissing() {
+        return createIfMissing;
+    }
+
+    /** The file layer; the real one unless a test injects another. */
+    public FileSystem fileSystem() {
+        return fileSystem;
+    }
+
+    /** Builder of {@link BraidOptions}. */
+    public static final class Builder {
+        private int pageSizeBytes = 8192;
+        private long cacheBytes = 64L << 20;
+        private BraidCache cache;
+        private Durability durability = Durability.NORMAL;
+        private long checkpointLogBytes = 64L << 20;
+        private long maxLogBytes = 256L << 20;
+        private boolean backgroundCheckpoints = true;
+        private boolean createIfMissing = true;
+        private FileSystem fileSystem = FileSystem.real();
+
+        private Builder() {
+        }
+
+        /** A power of two from {@value #MIN_PAGE_SIZE} to {@value #MAX_PAGE_SIZE} bytes. */
+        public Builder pageSizeBytes(int bytes) {
+            if (bytes < MIN_PAGE_SIZE || bytes > MAX_PAGE_SIZE || Integer.bitCount(bytes) != 1) {
+                throw new IllegalArgumentException("page size must be a power of two from "
+                        + MIN_PAGE_SIZE + " to " + MAX_PAGE_SIZE + ", got " + bytes);
+            }
+            this.pageSizeBytes = bytes;
+            return this;
+        }
+
+        /** A private cache of this many bytes (ignored when {@link #cache(BraidCache)} is set). */
+        public Builder cacheBytes(long bytes) {
+            if (bytes < 64 * 1024) {
+                throw new IllegalArgumentException("cache must be at least 64 KiB, got " + bytes);
+            }
+            this.cacheBytes = bytes;
+            return this;
+        }
+
+        /** A cache shared with other stores. */
+        public Builder cache(BraidCache shared) {
+            this.cache = Objects.requireNonNull(shared, "cache");
+            return this;
+        }
+
+        public Builder durability(Durability d) {
+            this.durability = Objects.requireNonNull(d, "durability");
+            return this;
+        }
+
+        public Builder checkpointLogBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("checkpointLogBytes must be positive");
+            }
+            this.checkpointLogBytes = bytes;
+            return this;
+        }
+
+        public Builder maxLogBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxLogBytes must be positive");
+            }
+            this.maxLogBytes = bytes;
+            return this;
+        }
+
+        public Builder backgroundCheckpoints(boolean on) {
+            this.backgroundCheckpoints = on;
+            return this;
+        }
+
+        public Builder createIfMissing(boolean create) {
+            this.createIfMissing = create;
+            return this;
+        }
+
+        public Builder fileSystem(FileSystem fs) {
+            this.fileSystem = Objects.requireNonNull(fs, "fileSystem");
+            return this;
+        }
+
+        public BraidOptions build() {
+            return new BraidOptions(this);
+        }
+    }
+}
