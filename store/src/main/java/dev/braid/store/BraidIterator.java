@@ -1,7 +1,7 @@
 package dev.braid.store;
 
 import dev.braid.store.internal.engine.Engine;
-import dev.braid.store.internal.engine.ScanBatch;
+import dev.braid.store.internal.btree.ScanBatch;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;

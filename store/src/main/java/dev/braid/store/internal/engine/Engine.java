@@ -1,30 +1,313 @@
 package dev.braid.store.internal.engine;
 
+import dev.braid.store.BraidException;
+import dev.braid.store.BraidIOException;
 import dev.braid.store.BraidOptions;
 import dev.braid.store.BraidStats;
 import dev.braid.store.IntegrityFinding;
+import dev.braid.store.StoreClosedException;
+import dev.braid.store.StoreFailedException;
+import dev.braid.store.StoreLockedException;
 import dev.braid.store.WriteBatch;
+import dev.braid.store.internal.btree.BTree;
+import dev.braid.store.internal.btree.ScanBatch;
+import dev.braid.store.internal.btree.TreeCursor;
+import dev.braid.store.internal.page.Pager;
+import java.io.Closeable;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-/** Placeholder while the engine is written. */
+/**
+ * One open store: wires the files, pager, tree and commit flow, and owns the store's lock and
+ * lifecycle. Every public call of {@link dev.braid.store.Braid} lands here.
+ *
+ * <p>Lifecycle: {@code open -> OPEN -(write or fsync error)-> FAILED -> close -> CLOSED};
+ * {@code OPEN -close-> CLOSED}. In FAILED every call throws {@link StoreFailedException} until the
+ * store is closed and reopened (E1: an I/O error is never retried in place).
+ *
+ * <p>Concurrency: a read/write lock. Reads (get, scan batches, count) share it; writes, commits,
+ * checks and close take it exclusively, so a reader never sees half of a write or a batch (E2).
+ * The background checkpointer works outside it (see {@link Storage}).
+ */
 public final class Engine {
-    public static Engine open(Path dir, BraidOptions o) { throw new UnsupportedOperationException(); }
-    public byte[] get(byte[] key) { throw new UnsupportedOperationException(); }
-    public void put(byte[] key, byte[] value) { throw new UnsupportedOperationException(); }
-    public void delete(byte[] key) { throw new UnsupportedOperationException(); }
-    public void write(List<WriteBatch.Op> ops) { throw new UnsupportedOperationException(); }
-    public long count() { throw new UnsupportedOperationException(); }
-    public void commit(Map<String, String> m) { throw new UnsupportedOperationException(); }
-    public Map<String, String> committedMetadata() { throw new UnsupportedOperationException(); }
-    public long lastCommitSequence() { throw new UnsupportedOperationException(); }
-    public List<IntegrityFinding> check() { throw new UnsupportedOperationException(); }
-    public void checkpoint() { throw new UnsupportedOperationException(); }
-    public BraidStats stats() { throw new UnsupportedOperationException(); }
-    public Path directory() { throw new UnsupportedOperationException(); }
-    public void close() { throw new UnsupportedOperationException(); }
-    public Runnable registerIterator(Runnable onClose) { throw new UnsupportedOperationException(); }
+    private final Path dir;
+    private final BraidOptions opts;
+    private final Closeable dirLock;
+    private final Storage storage;
+    private final Pager pager;
+    private final BTree tree;
+    private final Committer committer;
+    private final Checkpointer checkpointer;
+    private final long spillLimitBytes;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ConcurrentHashMap<Object, Runnable> iterators = new ConcurrentHashMap<>();
+    private volatile Map<String, String> committedMeta;
+    private volatile BraidException failure;
+    private volatile boolean closed;
+
+    private Engine(Path dir, BraidOptions opts, Closeable dirLock, Recovery.Opened o) {
+        this.dir = dir;
+        this.opts = opts;
+        this.dirLock = dirLock;
+        this.storage = o.storage();
+        this.pager = o.pager();
+        this.tree = o.tree();
+        this.committedMeta = o.metadata();
+        this.committer = new Committer(storage, pager, tree, opts.durability(), o.header(), o.metadataBytes());
+        this.checkpointer = new Checkpointer(storage, this::failFromBackground);
+        long cap = opts.cache().capacityBytes();
+        this.spillLimitBytes = Math.max(cap / 4, 32L * pager.pageSize());
+    }
+
+    /** Opens or creates the store in {@code dir}; see {@link Recovery}. */
+    public static Engine open(Path dir, BraidOptions opts) {
+        Closeable dirLock = null;
+        try {
+            if (opts.createIfMissing()) {
+                opts.fileSystem().createDirectories(dir);
+            }
+            dirLock = opts.fileSystem().tryLock(dir.resolve(Recovery.LOCK_FILE));
+            if (dirLock == null) {
+                throw new StoreLockedException("store " + dir + " is open elsewhere");
+            }
+            return new Engine(dir, opts, dirLock, Recovery.open(dir, opts));
+        } catch (IOException e) {
+            release(dirLock);
+            throw new BraidIOException("cannot open store " + dir, e);
+        } catch (RuntimeException e) {
+            release(dirLock);
+            throw e;
+        }
+    }
+
+    private static void release(Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // the open already failed; that error is reported
+            }
+        }
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    public byte[] get(byte[] key) {
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            return tree.get(key);
+        } catch (IOException e) {
+            throw new BraidIOException("read failed in " + dir, e);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     public ScanBatch scan(byte[] from, boolean fromInc, byte[] to, boolean toInc, boolean reverse, byte[] after,
-            int maxEntries, long maxBytes) { throw new UnsupportedOperationException(); }
+            int maxEntries, long maxBytes) {
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            return new TreeCursor(tree).scan(from, fromInc, to, toInc, reverse, after, maxEntries, maxBytes);
+        } catch (IOException e) {
+            throw new BraidIOException("read failed in " + dir, e);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public long count() {
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            return tree.count();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public Map<String, String> committedMetadata() {
+        ensureUsable();
+        return committedMeta;
+    }
+
+    public long lastCommitSequence() {
+        ensureUsable();
+        return committer.committedHeader().commitSeq;
+    }
+
+    // ---- writes ------------------------------------------------------------------------------
+
+    /** A write step; any exception inside fails the store, since the tree may be half changed (E1). */
+    private interface WriteStep {
+        void run() throws IOException;
+    }
+
+    private void write(WriteStep step) {
+        lock.writeLock().lock();
+        try {
+            ensureUsable();
+            step.run();
+            pager.maybeSpill(spillLimitBytes);
+        } catch (IOException e) {
+            throw fail(new BraidIOException("write failed in " + dir, e));
+        } catch (BraidException e) {
+            if (e instanceof StoreFailedException || e instanceof StoreClosedException) {
+                throw e;
+            }
+            fail(e);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            throw fail(new BraidException("write failed in " + dir + ": " + e, e));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public void put(byte[] key, byte[] value) {
+        write(() -> tree.put(key, value));
+    }
+
+    public void delete(byte[] key) {
+        write(() -> tree.delete(key));
+    }
+
+    public void write(List<WriteBatch.Op> ops) {
+        write(() -> {
+            for (WriteBatch.Op op : ops) {
+                if (op.value() == null) {
+                    tree.delete(op.key());
+                } else {
+                    tree.put(op.key(), op.value());
+                }
+            }
+        });
+    }
+
+    public void commit(Map<String, String> meta) {
+        write(() -> {
+            committer.commit(meta);
+            committedMeta = meta;
+            long logBytes = storage.logBytes();
+            if (logBytes > opts.maxLogBytes() || (!opts.backgroundCheckpoints() && logBytes > opts.checkpointLogBytes())) {
+                storage.checkpoint();
+            } else if (logBytes > opts.checkpointLogBytes()) {
+                checkpointer.request();
+            }
+        });
+    }
+
+    public void checkpoint() {
+        write(storage::checkpoint);
+    }
+
+    // ---- inspection --------------------------------------------------------------------------
+
+    public List<IntegrityFinding> check() {
+        lock.writeLock().lock();
+        try {
+            ensureUsable();
+            return new IntegrityChecker(pager, tree, committer.committedHeader()).run();
+        } catch (IOException e) {
+            throw new BraidIOException("check failed to read " + dir, e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public BraidStats stats() {
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            return new BraidStats(pager.pageSize(), storage.pageFileBytes(), storage.logBytes(), pager.pageCount(),
+                    pager.freeList().count(), tree.count(), committer.committedHeader().commitSeq,
+                    storage.checkpoints(), storage.bytesRead(), storage.bytesWritten());
+        } catch (IOException e) {
+            throw new BraidIOException("stats failed in " + dir, e);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    // ---- iterators and lifecycle -------------------------------------------------------------
+
+    /** Tracks an open iterator; {@code onClose} runs if the store closes first. */
+    public Runnable registerIterator(Runnable onClose) {
+        if (closed) {
+            throw new StoreClosedException("store " + dir + " is closed");
+        }
+        Object token = new Object();
+        iterators.put(token, onClose);
+        return () -> iterators.remove(token);
+    }
+
+    private void ensureUsable() {
+        if (closed) {
+            throw new StoreClosedException("store " + dir + " is closed");
+        }
+        BraidException f = failure;
+        if (f != null) {
+            throw new StoreFailedException("store " + dir + " failed earlier and must be reopened: "
+                    + f.getMessage(), f);
+        }
+    }
+
+    private StoreFailedException fail(BraidException cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        return new StoreFailedException("store " + dir + " failed and must be reopened: " + cause.getMessage(),
+                cause);
+    }
+
+    private void failFromBackground(IOException e) {
+        if (failure == null) {
+            failure = new BraidIOException("background checkpoint failed in " + dir, e);
+        }
+    }
+
+    /**
+     * Closes iterators, checkpoints (unless failed) and releases the files. Writes since the last
+     * commit are dropped, as after a crash.
+     */
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            iterators.values().forEach(Runnable::run);
+            iterators.clear();
+            IOException error = null;
+            try {
+                if (failure == null) {
+                    storage.checkpointAndReset(true, false);
+                }
+            } catch (IOException e) {
+                error = e;
+            }
+            try {
+                storage.close();
+            } catch (IOException e) {
+                error = error == null ? e : error;
+            }
+            pager.release();
+            release(dirLock);
+            if (error != null) {
+                throw new BraidIOException("close of " + dir + " failed; the last commit is intact", error);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package dev.braid.store.internal.engine;
+package dev.braid.store.internal.btree;
 
 import dev.braid.store.Entry;
 import java.util.List;

@@ -1,0 +1,149 @@
+package dev.braid.store.internal.btree;
+
+import dev.braid.store.internal.format.Bytes;
+import dev.braid.store.internal.format.Crc;
+import dev.braid.store.internal.page.PageIo;
+import dev.braid.store.internal.page.Pager;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Large keys and values on overflow pages. A blob is a chain of index pages, each listing data pages
+ * with their CRC32C and pointing to the next index page with its CRC32C; the cell holds the first
+ * index page and its CRC32C, so every page of a blob is verified by the page that points to it.
+ * Freeing reads only the index pages. Blob pages bypass the cache and go straight to the log: they
+ * are written once and never changed (a new value gets new pages). Format in
+ * docs/format/page-file.md. Used by the writer (write, free) and by readers (read).
+ */
+public final class BlobStore {
+    static final int TYPE_INDEX = 3;
+    private static final int HDR = 20;
+    private static final int CHUNK_PAGES = 256;
+
+    private final Pager pager;
+    private final PageIo io;
+    private final int pageSize;
+    private final int perIndex;
+
+    public BlobStore(Pager pager) {
+        this.pager = pager;
+        this.io = pager.io();
+        this.pageSize = pager.pageSize();
+        this.perIndex = (pageSize - HDR) / 8;
+    }
+
+    /** Writes {@code data} (non-empty) to new pages and returns its reference. */
+    public BlobRef write(byte[] data) throws IOException {
+        int nData = (int) ((data.length + (long) pageSize - 1) / pageSize);
+        int nIndex = (nData + perIndex - 1) / perIndex;
+        int[] dataPages = new int[nData];
+        int[] dataCrcs = new int[nData];
+        List<PageIo.Image> chunk = new ArrayList<>();
+        for (int i = 0; i < nData; i++) {
+            dataPages[i] = pager.allocate();
+            byte[] img = new byte[pageSize];
+            int off = i * pageSize;
+            System.arraycopy(data, off, img, 0, Math.min(pageSize, data.length - off));
+            dataCrcs[i] = Crc.of(img);
+            chunk.add(new PageIo.Image(dataPages[i], img));
+            if (chunk.size() == CHUNK_PAGES) {
+                io.appendUncommitted(chunk);
+                chunk = new ArrayList<>();
+            }
+        }
+        int[] indexPages = new int[nIndex];
+        for (int i = 0; i < nIndex; i++) {
+            indexPages[i] = pager.allocate();
+        }
+        int next = 0;
+        int nextCrc = 0;
+        for (int i = nIndex - 1; i >= 0; i--) {
+            byte[] img = new byte[pageSize];
+            img[0] = TYPE_INDEX;
+            Bytes.putInt(img, 4, indexPages[i]);
+            Bytes.putInt(img, 8, next);
+            Bytes.putInt(img, 12, nextCrc);
+            int from = i * perIndex;
+            int count = Math.min(perIndex, nData - from);
+            Bytes.putInt(img, 16, count);
+            for (int j = 0; j < count; j++) {
+                Bytes.putInt(img, HDR + 8 * j, dataPages[from + j]);
+                Bytes.putInt(img, HDR + 8 * j + 4, dataCrcs[from + j]);
+            }
+            next = indexPages[i];
+            nextCrc = Crc.of(img);
+            chunk.add(new PageIo.Image(indexPages[i], img));
+        }
+        io.appendUncommitted(chunk);
+        return new BlobRef(next, nextCrc, data.length);
+    }
+
+    /** Reads a blob back, verifying every page. */
+    public byte[] read(BlobRef ref) throws IOException {
+        if (ref.length() > Integer.MAX_VALUE - 16) {
+            throw io.corrupt(ref.page(), "blob length " + ref.length() + " is impossible");
+        }
+        byte[] out = new byte[(int) ref.length()];
+        int[] pos = {0};
+        walk(ref, (dataPage, crc) -> {
+            byte[] img = io.read(dataPage);
+            if (Crc.of(img) != crc) {
+                throw io.corrupt(dataPage, "overflow page " + dataPage + " fails its checksum");
+            }
+            int n = Math.min(pageSize, out.length - pos[0]);
+            if (n <= 0) {
+                throw io.corrupt(dataPage, "blob has more pages than its length needs");
+            }
+            System.arraycopy(img, 0, out, pos[0], n);
+            pos[0] += n;
+        }, null);
+        if (pos[0] != out.length) {
+            throw io.corrupt(ref.page(), "blob has fewer pages than its length needs");
+        }
+        return out;
+    }
+
+    /** Returns every page of a blob to the free list. */
+    public void free(BlobRef ref) throws IOException {
+        List<Integer> pages = new ArrayList<>();
+        walk(ref, (p, crc) -> pages.add(p), pages::add);
+        for (int p : pages) {
+            pager.free(p);
+        }
+    }
+
+    /** Visitor of a blob's data pages. */
+    @FunctionalInterface
+    public interface DataVisitor {
+        void visit(int page, int crc) throws IOException;
+    }
+
+    /** Walks the index chain, verifying it, calling back for data pages and index pages. */
+    public void walk(BlobRef ref, DataVisitor onData, IntConsumer onIndex) throws IOException {
+        int page = ref.page();
+        int crc = ref.crc();
+        long maxPages = ref.length() / pageSize + 2;
+        long seen = 0;
+        while (page != 0) {
+            byte[] img = io.read(page);
+            if (Crc.of(img) != crc) {
+                throw io.corrupt(page, "blob index page " + page + " fails its checksum");
+            }
+            int count = Bytes.getInt(img, 16);
+            if (img[0] != TYPE_INDEX || Bytes.getInt(img, 4) != page || count < 1 || count > perIndex
+                    || (seen += count) > maxPages) {
+                throw io.corrupt(page, "page " + page + " is not a valid blob index page");
+            }
+            if (onIndex != null) {
+                onIndex.accept(page);
+            }
+            for (int j = 0; j < count; j++) {
+                onData.visit(Bytes.getInt(img, HDR + 8 * j), Bytes.getInt(img, HDR + 8 * j + 4));
+            }
+            page = Bytes.getInt(img, 8);
+            crc = Bytes.getInt(img, 12);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.braid.store.internal.engine;
+
+import dev.braid.store.Durability;
+import dev.braid.store.internal.btree.BTree;
+import dev.braid.store.internal.btree.BlobRef;
+import dev.braid.store.internal.page.FreeList;
+import dev.braid.store.internal.page.HeaderPage;
+import dev.braid.store.internal.page.PageIo;
+import dev.braid.store.internal.page.Pager;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The commit flow: metadata first (it may allocate or free pages), then the tree's dirty pages
+ * sealed bottom-up, then the free list's head trunk (after every allocation and free), then the new
+ * header page as the commit frame; one append, and an fsync in {@link Durability#FULL} mode.
+ * Writer only, under the store's write lock.
+ */
+final class Committer {
+    private final Storage storage;
+    private final Pager pager;
+    private final BTree tree;
+    private final Durability durability;
+    private HeaderPage committed;
+    private byte[] committedMetaBytes;
+
+    Committer(Storage storage, Pager pager, BTree tree, Durability durability, HeaderPage committed,
+            byte[] committedMetaBytes) {
+        this.storage = storage;
+        this.pager = pager;
+        this.tree = tree;
+        this.durability = durability;
+        this.committed = committed;
+        this.committedMetaBytes = committedMetaBytes;
+        storage.setTransactionSeq(committed.commitSeq + 1);
+    }
+
+    HeaderPage committedHeader() {
+        return committed;
+    }
+
+    /** Makes the open transaction durable with {@code meta}; returns the new commit sequence. */
+    long commit(Map<String, String> meta) throws IOException {
+        HeaderPage h = new HeaderPage(pager.pageSize());
+        byte[] metaBytes = MetadataCodec.encode(meta);
+        placeMetadata(h, metaBytes);
+        List<PageIo.Image> images = new ArrayList<>();
+        tree.seal(images);
+        FreeList fl = pager.freeList();
+        PageIo.Image trunk = fl.commitHead();
+        if (trunk != null) {
+            images.add(trunk);
+        }
+        h.commitSeq = committed.commitSeq + 1;
+        h.pageCount = pager.pageCount();
+        h.rootPage = tree.root();
+        h.rootCrc = tree.rootCrc();
+        h.freeHead = fl.head();
+        h.freeHeadCrc = fl.headCrc();
+        h.freeCount = fl.count();
+        h.entryCount = tree.count();
+        images.add(new PageIo.Image(0, h.encode()));
+        storage.appendCommit(images, h.commitSeq, durability == Durability.FULL);
+        pager.committed();
+        committed = h;
+        committedMetaBytes = metaBytes;
+        storage.setTransactionSeq(h.commitSeq + 1);
+        return h.commitSeq;
+    }
+
+    private void placeMetadata(HeaderPage h, byte[] metaBytes) throws IOException {
+        boolean same = Arrays.equals(metaBytes, committedMetaBytes);
+        if (metaBytes.length <= HeaderPage.inlineCapacity(pager.pageSize())) {
+            if (committed.metaInBlob) {
+                tree.blobs().free(new BlobRef(committed.metaBlobPage, committed.metaBlobCrc, committed.metaBlobLength));
+            }
+            h.inlineMeta = metaBytes;
+            return;
+        }
+        h.metaInBlob = true;
+        if (same && committed.metaInBlob) {
+            h.metaBlobPage = committed.metaBlobPage;
+            h.metaBlobCrc = committed.metaBlobCrc;
+            h.metaBlobLength = committed.metaBlobLength;
+            return;
+        }
+        if (committed.metaInBlob) {
+            tree.blobs().free(new BlobRef(committed.metaBlobPage, committed.metaBlobCrc, committed.metaBlobLength));
+        }
+        BlobRef ref = tree.blobs().write(metaBytes);
+        h.metaBlobPage = ref.page();
+        h.metaBlobCrc = ref.crc();
+        h.metaBlobLength = ref.length();
+    }
+}

@@ -1,0 +1,235 @@
+package dev.braid.store.internal.engine;
+
+import dev.braid.store.CorruptionException;
+import dev.braid.store.internal.io.StoreFile;
+import dev.braid.store.internal.page.PageIo;
+import dev.braid.store.internal.wal.LogFile;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The two files of a store and the traffic between them: page reads (newest log frame first, else
+ * the page file), frame appends, checkpoints (committed frames copied into the page file) and log
+ * resets. Implements {@link PageIo} for the pager.
+ *
+ * <p>Durability order (docs/design/durability.md): D1 a checkpoint syncs the log before it writes
+ * any page into the page file, so a torn page-file write is always repaired from the log; D2 the
+ * page file is synced before the checkpoint counts as done; D3 the log is reset only when every
+ * committed frame is checkpointed (D2 done) and no frame follows the last commit.
+ *
+ * <p>Thread safety: reads run on reader threads; appends and resets on the writer (under the store's
+ * write lock); {@link #checkpoint} on the writer or the background checkpointer, serialized by
+ * {@code checkpointLock}, which {@link #maybeResetLog} also takes. A checkpoint writes only pages
+ * that have a log frame, and readers read such pages from the log, so readers never see a
+ * half-written page-file page (D4).
+ */
+final class Storage implements PageIo {
+    private final StoreFile pages;
+    private final LogFile log;
+    private final int pageSize;
+    private final ReentrantLock checkpointLock = new ReentrantLock();
+    private volatile long backfilledEnd = LogFile.HEADER_BYTES;
+    private volatile long checkpoints;
+    private volatile long pageBytesRead;
+    private volatile long pageBytesWritten;
+    private long salt;
+    private long nextSeq;
+    private boolean closed;
+
+    Storage(StoreFile pages, LogFile log, int pageSize, long salt) {
+        this.pages = pages;
+        this.log = log;
+        this.pageSize = pageSize;
+        this.salt = salt;
+    }
+
+    /** Sequence number the frames of the open transaction carry. */
+    void setTransactionSeq(long seq) {
+        this.nextSeq = seq;
+    }
+
+    @Override
+    public byte[] read(int pageNo) throws IOException {
+        long off = log.frameOffset(pageNo);
+        if (off >= 0) {
+            return log.readFrame(off, pageNo);
+        }
+        return readPageFile(pageNo);
+    }
+
+    byte[] readPageFile(int pageNo) throws IOException {
+        byte[] image = new byte[pageSize];
+        long offset = (long) pageNo * pageSize;
+        int n = pages.read(offset, image, 0, pageSize);
+        pageBytesRead += n;
+        if (n < pageSize) {
+            throw new CorruptionException(pages.path(), offset, "page file ends before page " + pageNo);
+        }
+        return image;
+    }
+
+    @Override
+    public void appendUncommitted(List<Image> images) throws IOException {
+        maybeResetLog();
+        log.append(images, false, nextSeq);
+    }
+
+    /** Appends the commit's frames, the header page last (the commit frame), and syncs if asked. */
+    void appendCommit(List<Image> images, long seq, boolean sync) throws IOException {
+        maybeResetLog();
+        log.append(images, true, seq);
+        if (sync) {
+            log.sync();
+        }
+    }
+
+    @Override
+    public CorruptionException corrupt(int pageNo, String problem) {
+        long off = log.frameOffset(pageNo);
+        if (off >= 0) {
+            return new CorruptionException(log.file().path(), off, problem);
+        }
+        return new CorruptionException(pages.path(), (long) pageNo * pageSize, problem);
+    }
+
+    /**
+     * Copies every committed frame into the page file (D1, D2). Returns false when there was
+     * nothing to copy or the store is closed.
+     */
+    boolean checkpoint() throws IOException {
+        checkpointLock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            LogFile.Snapshot snap = log.committedSnapshot();
+            if (snap.end() <= backfilledEnd) {
+                return false;
+            }
+            log.sync(); // D1
+            List<Map.Entry<Integer, Long>> frames = new ArrayList<>(snap.frames().entrySet());
+            frames.sort(Map.Entry.comparingByKey());
+            int batchPages = Math.max(1, (1 << 20) / pageSize);
+            byte[] buf = new byte[batchPages * pageSize];
+            int runStart = -1;
+            int runLen = 0;
+            for (Map.Entry<Integer, Long> f : frames) {
+                int pageNo = f.getKey();
+                if (runLen > 0 && (pageNo != runStart + runLen || runLen == batchPages)) {
+                    writeRun(runStart, buf, runLen);
+                    runLen = 0;
+                }
+                if (runLen == 0) {
+                    runStart = pageNo;
+                }
+                byte[] image = log.readFrame(f.getValue(), pageNo);
+                System.arraycopy(image, 0, buf, runLen * pageSize, pageSize);
+                runLen++;
+            }
+            if (runLen > 0) {
+                writeRun(runStart, buf, runLen);
+            }
+            pages.sync(); // D2
+            backfilledEnd = snap.end();
+            checkpoints++;
+            return true;
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private void writeRun(int firstPage, byte[] buf, int count) throws IOException {
+        pages.write((long) firstPage * pageSize, buf, 0, count * pageSize);
+        pageBytesWritten += (long) count * pageSize;
+    }
+
+    /** Starts the log over when D3 allows and no checkpoint is running. Writer only. */
+    void maybeResetLog() throws IOException {
+        if (log.end() == LogFile.HEADER_BYTES || log.hasUncommittedFrames()
+                || backfilledEnd < log.lastCommitEnd()) {
+            return;
+        }
+        if (!checkpointLock.tryLock()) {
+            return;
+        }
+        try {
+            resetLog();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    /**
+     * Checkpoints and empties the log, dropping any frames of an open transaction (at open and at
+     * close, when the open transaction is being discarded anyway).
+     */
+    void checkpointAndReset(boolean truncate, boolean rewriteHeader) throws IOException {
+        checkpoint();
+        checkpointLock.lock();
+        try {
+            if (log.end() > LogFile.HEADER_BYTES || rewriteHeader) {
+                resetLog();
+            }
+            if (truncate) {
+                log.truncateToHeader();
+            }
+            log.sync();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private void resetLog() throws IOException {
+        salt = salt + 1 + (ThreadLocalRandom.current().nextInt() & 0xFFFF);
+        log.reset(salt);
+        backfilledEnd = LogFile.HEADER_BYTES;
+    }
+
+    /** Log size in use: where the next frame goes. */
+    long logBytes() {
+        return log.end();
+    }
+
+    long pageFileBytes() throws IOException {
+        return pages.size();
+    }
+
+    long checkpoints() {
+        return checkpoints;
+    }
+
+    long bytesRead() {
+        return pageBytesRead + log.bytesRead();
+    }
+
+    long bytesWritten() {
+        return pageBytesWritten + log.bytesWritten();
+    }
+
+    LogFile log() {
+        return log;
+    }
+
+    StoreFile pageFile() {
+        return pages;
+    }
+
+    /** Closes both files; a checkpoint that starts afterwards does nothing. */
+    void close() throws IOException {
+        checkpointLock.lock();
+        try {
+            closed = true;
+            try {
+                pages.close();
+            } finally {
+                log.close();
+            }
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.braid.store.internal.page;
+
+import dev.braid.store.CorruptionException;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where the {@link Pager} reads page images and writes uncommitted ones. The engine implements it
+ * over the log (newest frame of a page, committed or not) and the page file.
+ */
+public interface PageIo {
+    /** An image a page is to be written as. */
+    record Image(int pageNo, byte[] bytes) {
+    }
+
+    /**
+     * The newest image of {@code pageNo}: from the log if it has a frame for it, else from the page
+     * file. Log frames are verified against their own checksum here; the caller verifies the page
+     * checksum it expects.
+     */
+    byte[] read(int pageNo) throws IOException;
+
+    /** Appends images to the log as frames of the open transaction (not yet committed). */
+    void appendUncommitted(List<Image> images) throws IOException;
+
+    /** A corruption error naming the file and offset the newest image of {@code pageNo} came from. */
+    CorruptionException corrupt(int pageNo, String problem);
+}

@@ -1,0 +1,213 @@
+package dev.braid.store.internal.page;
+
+import dev.braid.store.internal.format.Crc;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hands out the pages of one store and tracks the open transaction's changes.
+ *
+ * <p>A page is found, in order, in the dirty set (changed in this transaction, in memory), the
+ * shared {@link PageCache} (clean), or read through {@link PageIo} and verified against the
+ * checksum its parent holds. Pages changed in this transaction ("transaction pages") are either
+ * dirty or spilled: written to the log as uncommitted frames to keep memory within budget, with
+ * their checksum remembered here.
+ *
+ * <p>Invariants: P1 a dirty page is never in the shared cache (only clean pages can be evicted);
+ * P2 the checksum a parent holds for a child is valid unless the child is a transaction page
+ * (then {@link #get} verifies a spilled image against the remembered checksum instead); P3 every
+ * ancestor of a transaction page is a transaction page (the tree marks whole paths dirty).
+ *
+ * <p>Thread safety: {@link #get} may run on many reader threads at once; every other method is for
+ * the store's writer, which excludes readers with the store's lock.
+ */
+public final class Pager {
+    private final PageCache cache;
+    private final int storeId;
+    private final PageIo io;
+    private final int pageSize;
+    private final long pageCost;
+    private final HashMap<Integer, Page> dirty = new HashMap<>();
+    private final HashMap<Integer, Integer> spilled = new HashMap<>();
+    private final FreeList freeList;
+    private PageDecoder decoder;
+    private int pageCount;
+
+    public Pager(PageCache cache, PageIo io, int pageSize, int pageCount, FreeList freeList) {
+        this.cache = cache;
+        this.storeId = cache.newStoreId();
+        this.io = io;
+        this.pageSize = pageSize;
+        this.pageCost = 2L * pageSize; // decoded node: the bytes plus object headers, bounded
+        this.pageCount = pageCount;
+        this.freeList = freeList;
+    }
+
+    /** Set once by the tree layer, before the first {@link #get}. */
+    public void setDecoder(PageDecoder decoder) {
+        this.decoder = decoder;
+    }
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    public PageIo io() {
+        return io;
+    }
+
+    public FreeList freeList() {
+        return freeList;
+    }
+
+    /** Pages allocated in the page file, header included (the next new page number). */
+    public int pageCount() {
+        return pageCount;
+    }
+
+    /**
+     * The page {@code pageNo}, whose committed image must have checksum {@code expectedCrc} unless it
+     * is a transaction page (P2).
+     */
+    public Page get(int pageNo, int expectedCrc) throws IOException {
+        Page p = dirty.get(pageNo);
+        if (p != null) {
+            return p;
+        }
+        p = cache.get(storeId, pageNo);
+        if (p != null) {
+            return p;
+        }
+        if (pageNo <= 0 || pageNo >= pageCount) {
+            throw io.corrupt(pageNo, "page number " + pageNo + " is outside the file (" + pageCount + " pages)");
+        }
+        byte[] image = io.read(pageNo);
+        Integer spilledCrc = spilled.get(pageNo);
+        int expect = spilledCrc != null ? spilledCrc : expectedCrc;
+        if (Crc.of(image) != expect) {
+            throw io.corrupt(pageNo, "page " + pageNo + " fails its checksum");
+        }
+        p = decoder.decode(pageNo, image);
+        cache.put(storeId, p);
+        return p;
+    }
+
+    /** Moves {@code p} into the dirty set so the writer may change it. Idempotent. */
+    public void makeDirty(Page p) {
+        if (p.dirty) {
+            return;
+        }
+        p.dirty = true;
+        cache.remove(storeId, p.pageNo()); // P1
+        spilled.remove(p.pageNo());
+        dirty.put(p.pageNo(), p);
+        cache.reserve(pageCost);
+    }
+
+    /** Registers a page created by the writer at a number from {@link #allocate()}. */
+    public void addNew(Page p) {
+        makeDirty(p);
+    }
+
+    /** Whether {@code pageNo} changed in the open transaction (dirty or spilled). */
+    public boolean isTransactionPage(int pageNo) {
+        return dirty.containsKey(pageNo) || spilled.containsKey(pageNo);
+    }
+
+    /** A page number to write a new page at: a free page, or one past the end of the file. */
+    public int allocate() throws IOException {
+        int p = freeList.allocate();
+        if (p != 0) {
+            return p;
+        }
+        return pageCount++;
+    }
+
+    /** Gives {@code pageNo} back: it leaves the transaction and the cache and goes on the free list. */
+    public void free(int pageNo) throws IOException {
+        Page p = dirty.remove(pageNo);
+        if (p != null) {
+            p.dirty = false;
+            cache.reserve(-pageCost);
+        }
+        spilled.remove(pageNo);
+        cache.remove(storeId, pageNo);
+        freeList.free(pageNo);
+    }
+
+    /** Bytes charged for this store's dirty pages. */
+    public long dirtyBytes() {
+        return dirty.size() * pageCost;
+    }
+
+    /**
+     * Writes dirty pages to the log as uncommitted frames when this store's dirty pages take more
+     * than {@code limitBytes} or the shared budget is exhausted. Call between operations only.
+     */
+    public void maybeSpill(long limitBytes) throws IOException {
+        if (dirty.isEmpty() || (dirtyBytes() <= limitBytes && cache.headroomBytes() > 0)) {
+            return;
+        }
+        List<PageIo.Image> images = new ArrayList<>(dirty.size());
+        List<Page> pages = new ArrayList<>(dirty.values());
+        for (Page p : pages) {
+            byte[] image = new byte[pageSize];
+            p.encode(image);
+            images.add(new PageIo.Image(p.pageNo(), image));
+        }
+        io.appendUncommitted(images);
+        for (int i = 0; i < pages.size(); i++) {
+            Page p = pages.get(i);
+            p.dirty = false;
+            spilled.put(p.pageNo(), Crc.of(images.get(i).bytes()));
+            cache.put(storeId, p);
+        }
+        dirty.clear();
+        cache.reserve(-pages.size() * pageCost);
+    }
+
+    /** The checksum of a spilled, unchanged transaction page, or null if it is not spilled. */
+    public Integer spilledCrc(int pageNo) {
+        return spilled.get(pageNo);
+    }
+
+    /** The dirty pages, for the commit to encode. */
+    public Collection<Page> dirtyPages() {
+        return dirty.values();
+    }
+
+    /** After a commit: every transaction page is now clean and committed. */
+    public void committed() {
+        for (Page p : dirty.values()) {
+            p.dirty = false;
+            cache.put(storeId, p);
+        }
+        cache.reserve(-dirty.size() * pageCost);
+        dirty.clear();
+        spilled.clear();
+    }
+
+    /** Releases this store's share of the cache (at close). */
+    public void release() {
+        cache.reserve(-dirty.size() * pageCost);
+        dirty.clear();
+        spilled.clear();
+        cache.removeStore(storeId);
+    }
+
+    /** Snapshot of the transaction's page numbers (dirty and spilled), for the integrity check. */
+    public Map<Integer, Boolean> transactionPages() {
+        Map<Integer, Boolean> m = new HashMap<>();
+        dirty.keySet().forEach(k -> m.put(k, true));
+        spilled.keySet().forEach(k -> m.put(k, false));
+        return m;
+    }
+
+    public PageCache cache() {
+        return cache;
+    }
+}

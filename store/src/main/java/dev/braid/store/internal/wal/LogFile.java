@@ -1,0 +1,327 @@
+package dev.braid.store.internal.wal;
+
+import dev.braid.store.CorruptionException;
+import dev.braid.store.IncompatibleFormatException;
+import dev.braid.store.internal.format.Bytes;
+import dev.braid.store.internal.io.StoreFile;
+import dev.braid.store.internal.page.PageIo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * The write-ahead log: page images appended as checksummed frames, a commit marked by a frame that
+ * carries the header page (and with it the commit's metadata). Format in docs/format/log.md.
+ *
+ * <p>Frames chain: each frame's CRC32C covers the four bytes before it (the previous frame's CRC,
+ * or the header's) and the frame itself, so recovery accepts exactly the longest valid prefix
+ * written under the current salt (L1). Only frames up to the last commit frame are committed (L2).
+ * When every committed frame has been checkpointed and no frame follows the last commit, the log
+ * is reset: a new salt in the header, frames start again after it (L3: the page file was synced
+ * before, so the old frames are no longer needed).
+ *
+ * <p>State machine: {@code create|recover -> open -> (append* commit)* -> reset -> open ...}.
+ *
+ * <p>Thread safety: {@link #append}, {@link #reset} and {@link #frameOffset} belong to the store's
+ * writer and readers under the store lock; {@link #readFrame} may run concurrently on any thread
+ * (positional reads); the committed index is guarded by its own monitor for the checkpointer.
+ */
+public final class LogFile {
+    public static final int HEADER_BYTES = 512;
+    public static final int FRAME_HEADER_BYTES = 28;
+    public static final byte[] MAGIC = "BRAIDLOG".getBytes(StandardCharsets.US_ASCII);
+    public static final int FORMAT_VERSION = 1;
+    private static final int FLAG_COMMIT = 1;
+
+    private final StoreFile file;
+    private final int pageSize;
+    private final int frameSize;
+    private long salt;
+    private long end;
+    private int lastCrc;
+    private long lastCommitEnd;
+    private long txnStart;
+    private final HashMap<Integer, Long> latest = new HashMap<>();
+    private final HashMap<Integer, Long> txnFrames = new HashMap<>();
+    private final HashMap<Integer, Long> committed = new HashMap<>();
+    private volatile long bytesWritten;
+    private volatile long bytesRead;
+
+    private LogFile(StoreFile file, int pageSize) {
+        this.file = file;
+        this.pageSize = pageSize;
+        this.frameSize = FRAME_HEADER_BYTES + pageSize + 4;
+    }
+
+    /** Bytes one frame takes in the file. */
+    public static int frameSize(int pageSize) {
+        return FRAME_HEADER_BYTES + pageSize + 4;
+    }
+
+    /** Writes a new, empty log (header only) and syncs it. */
+    public static LogFile create(StoreFile file, int pageSize, long salt) throws IOException {
+        LogFile log = new LogFile(file, pageSize);
+        file.truncate(0);
+        log.writeHeader(salt);
+        file.sync();
+        return log;
+    }
+
+    /** What recovery found: the log, and the last commit's header image (null if no commit). */
+    public record Recovered(LogFile log, byte[] lastCommitImage, long frames, boolean headerDamaged) {
+    }
+
+    /**
+     * Reads the log and indexes the frames of every complete commit (L1, L2). A foreign file or a
+     * different page size raises {@link IncompatibleFormatException}; a damaged header means the log
+     * holds nothing usable (it is rewritten only after a full checkpoint, L3).
+     */
+    public static Recovered recover(StoreFile file, int pageSize) throws IOException {
+        LogFile log = new LogFile(file, pageSize);
+        byte[] h = new byte[HEADER_BYTES];
+        int n = file.read(0, h, 0, HEADER_BYTES);
+        if (n >= 12) {
+            for (int i = 0; i < 8; i++) {
+                if (h[i] != MAGIC[i]) {
+                    throw new IncompatibleFormatException(file.path() + " is not a Braid log (bad magic)");
+                }
+            }
+            int version = Bytes.getInt(h, 8);
+            if (version > FORMAT_VERSION) {
+                throw new IncompatibleFormatException(file.path() + " has log format version " + version
+                        + "; this build reads up to " + FORMAT_VERSION);
+            }
+        }
+        CRC32C c = new CRC32C();
+        c.update(h, 0, HEADER_BYTES - 4);
+        if (n < HEADER_BYTES || (int) c.getValue() != Bytes.getInt(h, HEADER_BYTES - 4)) {
+            log.end = HEADER_BYTES;
+            return new Recovered(log, null, 0, true);
+        }
+        if (Bytes.getInt(h, 12) != pageSize) {
+            throw new IncompatibleFormatException(file.path() + " was written with page size "
+                    + Bytes.getInt(h, 12) + " but the page file uses " + pageSize);
+        }
+        log.salt = Bytes.getLong(h, 16);
+        log.lastCrc = Bytes.getInt(h, HEADER_BYTES - 4);
+        long off = HEADER_BYTES;
+        long frames = 0;
+        byte[] lastCommitImage = null;
+        int chunkFrames = Math.max(1, (1 << 20) / log.frameSize);
+        byte[] buf = new byte[chunkFrames * log.frameSize];
+        HashMap<Integer, Long> pending = new HashMap<>();
+        outer:
+        while (true) {
+            int got = file.read(off, buf, 0, buf.length);
+            log.bytesRead += got;
+            int whole = got / log.frameSize;
+            for (int i = 0; i < whole; i++) {
+                int base = i * log.frameSize;
+                if (Bytes.getLong(buf, base + 8) != log.salt || log.chainCrc(buf, base) != Bytes.getInt(buf,
+                        base + log.frameSize - 4)) {
+                    break outer;
+                }
+                int pageNo = Bytes.getInt(buf, base);
+                long frameOff = off + base;
+                pending.put(pageNo, frameOff);
+                log.lastCrc = Bytes.getInt(buf, base + log.frameSize - 4);
+                frames++;
+                if ((Bytes.getInt(buf, base + 4) & FLAG_COMMIT) != 0) {
+                    log.committed.putAll(pending);
+                    pending.clear();
+                    log.lastCommitEnd = frameOff + log.frameSize;
+                    lastCommitImage = new byte[pageSize];
+                    System.arraycopy(buf, base + FRAME_HEADER_BYTES, lastCommitImage, 0, pageSize);
+                }
+            }
+            if (whole < chunkFrames) {
+                break;
+            }
+            off += (long) whole * log.frameSize;
+        }
+        if (lastCommitImage == null) {
+            log.lastCommitEnd = HEADER_BYTES;
+            log.lastCrc = Bytes.getInt(h, HEADER_BYTES - 4);
+        }
+        // Frames after the last commit are discarded: appends continue after the last commit.
+        log.end = log.lastCommitEnd;
+        log.txnStart = log.end;
+        log.latest.putAll(log.committed);
+        return new Recovered(log, lastCommitImage, frames, false);
+    }
+
+    /** CRC of the frame at {@code base} in {@code buf}, chained from its previous four bytes. */
+    private int chainCrc(byte[] buf, int base) {
+        CRC32C c = new CRC32C();
+        if (base >= 4) {
+            c.update(buf, base - 4, 4);
+        } else {
+            byte[] prev = new byte[4];
+            Bytes.putInt(prev, 0, lastCrc);
+            c.update(prev, 0, 4);
+        }
+        c.update(buf, base, FRAME_HEADER_BYTES + pageSize);
+        return (int) c.getValue();
+    }
+
+    private void writeHeader(long newSalt) throws IOException {
+        byte[] h = new byte[HEADER_BYTES];
+        System.arraycopy(MAGIC, 0, h, 0, 8);
+        Bytes.putInt(h, 8, FORMAT_VERSION);
+        Bytes.putInt(h, 12, pageSize);
+        Bytes.putLong(h, 16, newSalt);
+        CRC32C c = new CRC32C();
+        c.update(h, 0, HEADER_BYTES - 4);
+        int crc = (int) c.getValue();
+        Bytes.putInt(h, HEADER_BYTES - 4, crc);
+        file.write(0, h, 0, HEADER_BYTES);
+        bytesWritten += HEADER_BYTES;
+        salt = newSalt;
+        lastCrc = crc;
+        end = HEADER_BYTES;
+        lastCommitEnd = HEADER_BYTES;
+        txnStart = HEADER_BYTES;
+    }
+
+    /**
+     * Appends frames. With {@code commit} the last image must be the header page: its frame is the
+     * commit frame, and every frame since the previous commit becomes committed (L2).
+     */
+    public void append(List<PageIo.Image> images, boolean commit, long commitSeq) throws IOException {
+        int maxPerWrite = Math.max(1, (8 << 20) / frameSize);
+        for (int from = 0; from < images.size(); from += maxPerWrite) {
+            int to = Math.min(images.size(), from + maxPerWrite);
+            byte[] buf = new byte[(to - from) * frameSize];
+            for (int i = from; i < to; i++) {
+                PageIo.Image img = images.get(i);
+                int base = (i - from) * frameSize;
+                Bytes.putInt(buf, base, img.pageNo());
+                Bytes.putInt(buf, base + 4, commit && i == images.size() - 1 ? FLAG_COMMIT : 0);
+                Bytes.putLong(buf, base + 8, salt);
+                Bytes.putLong(buf, base + 16, commitSeq);
+                System.arraycopy(img.bytes(), 0, buf, base + FRAME_HEADER_BYTES, pageSize);
+                int crc = chainCrc(buf, base);
+                Bytes.putInt(buf, base + frameSize - 4, crc);
+            }
+            file.write(end, buf, 0, buf.length);
+            bytesWritten += buf.length;
+            for (int i = from; i < to; i++) {
+                long off = end + (long) (i - from) * frameSize;
+                latest.put(images.get(i).pageNo(), off);
+                txnFrames.put(images.get(i).pageNo(), off);
+            }
+            lastCrc = Bytes.getInt(buf, buf.length - 4);
+            end += buf.length;
+        }
+        if (commit) {
+            synchronized (committed) {
+                committed.putAll(txnFrames);
+                lastCommitEnd = end;
+            }
+            txnFrames.clear();
+            txnStart = end;
+        }
+    }
+
+    /** Offset of the newest frame of {@code pageNo}, or -1 when the log has none. */
+    public long frameOffset(int pageNo) {
+        Long off = latest.get(pageNo);
+        return off == null ? -1 : off;
+    }
+
+    /**
+     * Reads and verifies the frame at {@code offset}, returning its page image. A frame that fails
+     * its checksum or names another page raises {@link CorruptionException}.
+     */
+    public byte[] readFrame(long offset, int expectedPageNo) throws IOException {
+        byte[] buf = new byte[4 + frameSize];
+        int got = file.read(offset - 4, buf, 0, buf.length);
+        bytesRead += got;
+        if (got < buf.length) {
+            throw new CorruptionException(file.path(), offset, "log frame is cut short");
+        }
+        CRC32C c = new CRC32C();
+        c.update(buf, 0, 4 + FRAME_HEADER_BYTES + pageSize);
+        if ((int) c.getValue() != Bytes.getInt(buf, buf.length - 4) || Bytes.getInt(buf, 4) != expectedPageNo
+                || Bytes.getLong(buf, 12) != salt) {
+            throw new CorruptionException(file.path(), offset, "log frame of page " + expectedPageNo
+                    + " fails its checksum");
+        }
+        byte[] image = new byte[pageSize];
+        System.arraycopy(buf, 4 + FRAME_HEADER_BYTES, image, 0, pageSize);
+        return image;
+    }
+
+    /** The committed frames (page to newest committed frame offset) and where they end. */
+    public record Snapshot(Map<Integer, Long> frames, long end) {
+    }
+
+    public Snapshot committedSnapshot() {
+        synchronized (committed) {
+            return new Snapshot(new HashMap<>(committed), lastCommitEnd);
+        }
+    }
+
+    /**
+     * Starts the log over under a new salt (L3). The caller guarantees that every committed frame is
+     * in the synced page file; frames of an open transaction are dropped with the rest.
+     */
+    public void reset(long newSalt) throws IOException {
+        writeHeader(newSalt);
+        latest.clear();
+        txnFrames.clear();
+        synchronized (committed) {
+            committed.clear();
+        }
+    }
+
+    /** Cuts the file back to its header (after a reset, at close). */
+    public void truncateToHeader() throws IOException {
+        file.truncate(HEADER_BYTES);
+    }
+
+    public void sync() throws IOException {
+        file.sync();
+    }
+
+    /** The salt of the current log generation. */
+    public long salt() {
+        return salt;
+    }
+
+    /** End of the last frame written. */
+    public long end() {
+        return end;
+    }
+
+    /** End of the last commit frame. */
+    public long lastCommitEnd() {
+        synchronized (committed) {
+            return lastCommitEnd;
+        }
+    }
+
+    /** Whether frames were written after the last commit (an open transaction spilled). */
+    public boolean hasUncommittedFrames() {
+        return end > txnStart;
+    }
+
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    public StoreFile file() {
+        return file;
+    }
+
+    public void close() throws IOException {
+        file.close();
+    }
+}

@@ -1,0 +1,733 @@
+package dev.braid.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Seeded random operations against a {@link TreeMap} model: puts, deletes, batches, gets, scans
+ * both ways, prefix scans, count, commit, close and reopen, checkpoint, check, and an iterator held
+ * open across writes. Each run prints its setting and seed.
+ *
+ * <p>Replay one run: {@code -Dbraid.seed=N} (every setting, or one with {@code -Dbraid.setting=NAME}),
+ * optionally {@code -Dbraid.ops=N}. Longer soak: {@code -Dbraid.soak=true}.
+ */
+class RandomModelTest {
+    private static final long[] FIXED_SEEDS = {1L, 0x5EEDBA11L};
+    private static final boolean SOAK = Boolean.getBoolean("braid.soak");
+    /** Key bytes: few, so that keys collide and share prefixes; 0x33 never occurs (see {@link Run#absentKey}). */
+    private static final byte[] ALPHABET = {0x00, 0x01, 0x41, 0x7F, (byte) 0x80, (byte) 0xFE, (byte) 0xFF};
+    private static final int TRACE_LINES = 40;
+
+    @TempDir
+    Path tmp;
+
+    /** One configuration the model test runs under. */
+    private record Setting(String name, int ops, Supplier<BraidOptions> options) {
+    }
+
+    private static List<Setting> settings() {
+        return List.of(
+                new Setting("defaults", 2500, BraidOptions::defaults),
+                new Setting("extreme", 2000, () -> BraidOptions.builder()
+                        .pageSizeBytes(512)
+                        .cacheBytes(64 * 1024)
+                        .checkpointLogBytes(4 * 1024)
+                        .maxLogBytes(16 * 1024)
+                        .backgroundCheckpoints(false)
+                        .build()),
+                new Setting("extreme-background", 1500, () -> BraidOptions.builder()
+                        .pageSizeBytes(512)
+                        .cacheBytes(64 * 1024)
+                        .checkpointLogBytes(4 * 1024)
+                        .maxLogBytes(16 * 1024)
+                        .backgroundCheckpoints(true)
+                        .build()),
+                new Setting("4k-full", 2000, () -> BraidOptions.builder()
+                        .pageSizeBytes(4096)
+                        .durability(Durability.FULL)
+                        .build()),
+                new Setting("64k", 1500, () -> BraidOptions.builder()
+                        .pageSizeBytes(65536)
+                        .build()));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> randomOperations() {
+        String only = System.getProperty("braid.setting");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Setting setting : settings()) {
+            if (only != null && !only.equals(setting.name())) {
+                continue;
+            }
+            int ops = Integer.getInteger("braid.ops", SOAK ? setting.ops() * 20 : setting.ops());
+            for (long seed : seeds()) {
+                int index = tests.size();
+                tests.add(DynamicTest.dynamicTest(setting.name() + " seed=" + seed, () -> {
+                    Path dir = tmp.resolve(setting.name() + "-" + index);
+                    new Run(setting, seed, ops, dir).execute();
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    private static List<Long> seeds() {
+        String fixed = System.getProperty("braid.seed");
+        if (fixed != null) {
+            return List.of(Long.parseLong(fixed));
+        }
+        List<Long> seeds = new ArrayList<>();
+        for (long s : FIXED_SEEDS) {
+            seeds.add(s);
+        }
+        int randomSeeds = SOAK ? 5 : 1;
+        for (int i = 0; i < randomSeeds; i++) {
+            seeds.add(ThreadLocalRandom.current().nextLong());
+        }
+        return seeds;
+    }
+
+    private static <V> TreeMap<byte[], V> newMap() {
+        return new TreeMap<>(Arrays::compareUnsigned);
+    }
+
+    /** One seeded run: the store, its model and the trace of recent operations. */
+    private static final class Run {
+        private final Setting setting;
+        private final long seed;
+        private final int ops;
+        private final Path dir;
+        private final Random rnd;
+        private final BraidOptions options;
+        private final byte[][] longKeys;
+        private final ArrayDeque<String> trace = new ArrayDeque<>();
+        private Braid store;
+        private int pageSize;
+        private TreeMap<byte[], byte[]> model = newMap();
+        private TreeMap<byte[], byte[]> committed = newMap();
+        private Map<String, String> committedMetadata = Map.of();
+        private long commitSequence;
+        private HeldIterator held;
+        private int op;
+
+        Run(Setting setting, long seed, int ops, Path dir) {
+            this.setting = setting;
+            this.seed = seed;
+            this.ops = ops;
+            this.dir = dir;
+            this.rnd = new Random(seed);
+            this.options = setting.options().get();
+            this.longKeys = new byte[][] {
+                longKey(0x41, 300), longKey(0x80, 3_000), longKey(0x00, 20_000),
+                longKey(0xFF, Braid.MAX_KEY_BYTES), longKey(0x41, Braid.MAX_KEY_BYTES - 1)};
+        }
+
+        void execute() {
+            System.out.println("RandomModelTest setting=" + setting.name() + " seed=" + seed + " ops=" + ops
+                    + "  (replay: -Dbraid.setting=" + setting.name() + " -Dbraid.seed=" + seed + ")");
+            try {
+                store = Braid.open(dir, options);
+                pageSize = store.stats().pageSizeBytes();
+                assertEquals(0, store.lastCommitSequence(), "new store's commit sequence");
+                assertEquals(Map.of(), store.committedMetadata(), "new store's metadata");
+                for (op = 0; op < ops; op++) {
+                    step();
+                    if (op % 400 == 399) {
+                        checkIntegrity();
+                    }
+                }
+                finish();
+            } catch (Throwable t) {
+                throw new AssertionError("setting=" + setting.name() + " seed=" + seed + " failed at op " + op
+                        + " of " + ops + "\nreplay: -Dbraid.setting=" + setting.name() + " -Dbraid.seed=" + seed
+                        + " -Dbraid.ops=" + (op + 1) + "\nlast operations (oldest first):\n  "
+                        + String.join("\n  ", trace) + "\n" + t, t);
+            } finally {
+                if (store != null) {
+                    try {
+                        store.close();
+                    } catch (RuntimeException ignored) {
+                        // the failure above is what matters
+                    }
+                }
+            }
+        }
+
+        private void step() {
+            int p = rnd.nextInt(100);
+            if (p < 28) {
+                put();
+            } else if (p < 34) {
+                deletePresent();
+            } else if (p < 37) {
+                deleteAbsent();
+            } else if (p < 45) {
+                batch();
+            } else if (p < 54) {
+                getPresent();
+            } else if (p < 58) {
+                getAbsent();
+            } else if (p < 65) {
+                scan();
+            } else if (p < 69) {
+                prefixScan();
+            } else if (p < 71) {
+                count();
+            } else if (p < 76) {
+                commit();
+            } else if (p < 77) {
+                reopen();
+            } else if (p < 78) {
+                checkpoint();
+            } else if (p < 86) {
+                advanceHeldIterator();
+            } else if (p < 87) {
+                closeHeldIteratorEarly();
+            } else {
+                put();
+            }
+        }
+
+        private void finish() {
+            while (held != null) {
+                advanceHeldIterator();
+            }
+            note("finish: full compare, check, commit, reopen");
+            verifyAll();
+            checkIntegrity();
+            commit();
+            reopen();
+            store.close();
+            store = null;
+        }
+
+        // ---- operations -------------------------------------------------------------------
+
+        private void put() {
+            byte[] key = key();
+            byte[] value = value();
+            note("put " + hex(key) + " = " + describe(value));
+            store.put(key, value);
+            model.put(key, value);
+            touched(key, value);
+        }
+
+        private void deletePresent() {
+            byte[] key = presentKey();
+            if (key == null) {
+                deleteAbsent();
+                return;
+            }
+            note("delete present " + hex(key));
+            store.delete(key);
+            model.remove(key);
+            touched(key, null);
+        }
+
+        private void deleteAbsent() {
+            byte[] key = absentKey();
+            note("delete absent " + hex(key));
+            store.delete(key);
+            touched(key, null);
+        }
+
+        private void batch() {
+            WriteBatch batch = new WriteBatch();
+            List<byte[]> keys = new ArrayList<>();
+            StringBuilder sb = new StringBuilder("batch [");
+            int n = rnd.nextInt(10) == 0 ? 0 : 1 + rnd.nextInt(24);
+            for (int i = 0; i < n; i++) {
+                byte[] key = !keys.isEmpty() && rnd.nextInt(6) == 0 ? keys.get(rnd.nextInt(keys.size()))
+                        : rnd.nextInt(4) == 0 ? presentKeyOr(key()) : key();
+                keys.add(key);
+                if (rnd.nextInt(10) < 7) {
+                    byte[] value = value();
+                    batch.put(key, value);
+                    sb.append(" put ").append(hex(key)).append('=').append(describe(value));
+                } else {
+                    batch.delete(key);
+                    sb.append(" del ").append(hex(key));
+                }
+            }
+            note(sb.append(" ]").toString());
+            assertEquals(n, batch.size());
+            store.write(batch);
+            for (WriteBatch.Op o : batch.ops()) {
+                if (o.value() == null) {
+                    model.remove(o.key());
+                } else {
+                    model.put(o.key(), o.value());
+                }
+                touched(o.key(), o.value());
+            }
+        }
+
+        private void getPresent() {
+            byte[] key = presentKey();
+            if (key == null) {
+                getAbsent();
+                return;
+            }
+            note("get present " + hex(key));
+            byte[] actual = store.get(key);
+            assertNotNull(actual, () -> "get of present key " + hex(key) + " returned null");
+            assertArrayEquals(model.get(key), actual, () -> "get " + hex(key));
+        }
+
+        private void getAbsent() {
+            byte[] candidate = rnd.nextBoolean() ? key() : absentKey();
+            byte[] key = model.containsKey(candidate) ? absentKey() : candidate;
+            note("get absent " + hex(key));
+            byte[] actual = store.get(key);
+            assertNull(actual, () -> "get of absent key " + hex(key) + " returned " + describe(actual));
+        }
+
+        private void scan() {
+            byte[] from = bound();
+            byte[] to = bound();
+            if (from != null && to != null && rnd.nextInt(5) != 0
+                    && Arrays.compareUnsigned(from, to) > 0) {
+                byte[] t = from; // mostly from <= to; sometimes (1 in 5) leave from > to as it came
+                from = to;
+                to = t;
+            }
+            boolean fromInclusive = rnd.nextBoolean();
+            boolean toInclusive = rnd.nextBoolean();
+            boolean reverse = rnd.nextBoolean();
+            KeyRange range = fromInclusive && toInclusive && rnd.nextBoolean()
+                    ? KeyRange.closed(from, to)
+                    : KeyRange.of(from, fromInclusive, to, toInclusive);
+            int limit = rnd.nextInt(4) == 0 ? rnd.nextInt(20) : Integer.MAX_VALUE;
+            String what = (reverse ? "reverse " : "") + "scan " + (fromInclusive ? "[" : "(") + hex(from) + ", "
+                    + hex(to) + (toInclusive ? "]" : ")") + (limit < Integer.MAX_VALUE ? " limit " + limit : "");
+            note(what);
+            NavigableMap<byte[], byte[]> expected = expectedRange(model, from, fromInclusive, to, toInclusive);
+            compareScan(what, reverse ? expected.descendingMap() : expected, open(range, reverse), limit);
+        }
+
+        private void prefixScan() {
+            byte[] prefix = prefix();
+            boolean reverse = rnd.nextBoolean();
+            String what = (reverse ? "reverse " : "") + "prefix scan " + hex(prefix);
+            note(what);
+            NavigableMap<byte[], byte[]> expected = RandomModelTest.<byte[]>newMap();
+            for (Map.Entry<byte[], byte[]> e : model.tailMap(prefix, true).entrySet()) {
+                if (!startsWith(e.getKey(), prefix)) {
+                    break;
+                }
+                expected.put(e.getKey(), e.getValue());
+            }
+            compareScan(what, reverse ? expected.descendingMap() : expected,
+                    open(KeyRange.prefix(prefix), reverse), Integer.MAX_VALUE);
+        }
+
+        private void count() {
+            note("count (model " + model.size() + ")");
+            assertEquals(model.size(), store.count(), "count()");
+            assertEquals(model.size(), store.stats().entries(), "stats().entries()");
+        }
+
+        private void commit() {
+            Map<String, String> metadata = new HashMap<>();
+            if (rnd.nextInt(5) != 0) {
+                int n = 1 + rnd.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    metadata.put("changelog-" + i, Long.toString(rnd.nextLong()));
+                }
+                metadata.put("op", Integer.toString(op));
+            }
+            note("commit " + metadata);
+            store.commit(metadata);
+            committed = new TreeMap<>(model);
+            committedMetadata = Map.copyOf(metadata);
+            commitSequence++;
+            assertEquals(commitSequence, store.lastCommitSequence(), "lastCommitSequence after commit");
+            assertEquals(committedMetadata, store.committedMetadata(), "committedMetadata after commit");
+        }
+
+        private void reopen() {
+            note("close and reopen (" + (model.size() - committed.size()) + " net uncommitted keys dropped)");
+            BraidIterator orphan = held == null ? null : held.iterator;
+            store.close();
+            if (orphan != null) {
+                assertThrows(StoreClosedException.class, orphan::hasNext, "iterator after store close");
+                held = null;
+            }
+            assertThrows(StoreClosedException.class, () -> store.get(new byte[] {1}), "get after close");
+            store = Braid.open(dir, options);
+            model = new TreeMap<>(committed);
+            assertEquals(committedMetadata, store.committedMetadata(), "committedMetadata after reopen");
+            assertEquals(commitSequence, store.lastCommitSequence(), "lastCommitSequence after reopen");
+            assertEquals(pageSize, store.stats().pageSizeBytes(), "page size after reopen");
+            verifyAll();
+            checkIntegrity();
+        }
+
+        private void checkpoint() {
+            note("checkpoint");
+            store.checkpoint();
+        }
+
+        private void checkIntegrity() {
+            note("check");
+            List<IntegrityFinding> findings = store.check();
+            assertEquals(List.of(), findings, "check() findings");
+        }
+
+        /** Full forward scan and count against the model. */
+        private void verifyAll() {
+            assertEquals(model.size(), store.count(), "count()");
+            compareScan("full scan", model, open(KeyRange.all(), false), Integer.MAX_VALUE);
+        }
+
+        // ---- the iterator held open across writes --------------------------------------------
+
+        private void advanceHeldIterator() {
+            if (held == null) {
+                openHeldIterator();
+                return;
+            }
+            int n = 1 + rnd.nextInt(40);
+            note("advance held iterator by up to " + n);
+            for (int i = 0; i < n; i++) {
+                if (!held.advance(rnd.nextInt(8) == 0)) {
+                    held = null;
+                    return;
+                }
+            }
+        }
+
+        private void openHeldIterator() {
+            byte[] from = rnd.nextBoolean() ? null : bound();
+            byte[] to = rnd.nextBoolean() ? null : bound();
+            if (from != null && to != null && Arrays.compareUnsigned(from, to) > 0) {
+                byte[] t = from;
+                from = to;
+                to = t;
+            }
+            boolean fromInclusive = rnd.nextBoolean();
+            boolean toInclusive = rnd.nextBoolean();
+            boolean reverse = rnd.nextBoolean();
+            note("open held " + (reverse ? "reverse " : "") + "iterator " + (fromInclusive ? "[" : "(") + hex(from)
+                    + ", " + hex(to) + (toInclusive ? "]" : ")"));
+            NavigableMap<byte[], byte[]> snapshot =
+                    new TreeMap<>(expectedRange(model, from, fromInclusive, to, toInclusive));
+            held = new HeldIterator(open(KeyRange.of(from, fromInclusive, to, toInclusive), reverse), from,
+                    fromInclusive, to, toInclusive, reverse, snapshot);
+        }
+
+        private void closeHeldIteratorEarly() {
+            if (held == null) {
+                return;
+            }
+            note("close held iterator early");
+            held.iterator.close();
+            assertThrows(StoreClosedException.class, held.iterator::hasNext, "hasNext after iterator close");
+            held.iterator.close(); // idempotent
+            held = null;
+        }
+
+        /** Records a write for the held iterator: keys written after it opened may hold any later value. */
+        private void touched(byte[] key, byte[] valueOrNull) {
+            if (held != null) {
+                held.history.computeIfAbsent(key, k -> new ArrayList<>()).add(valueOrNull);
+            }
+        }
+
+        /**
+         * An iterator opened at some op and advanced a little at a time while writes go on. It must
+         * return keys in strict order within its range; a key not written since it opened must carry
+         * the value it had then, and must not be skipped.
+         */
+        private final class HeldIterator {
+            final BraidIterator iterator;
+            final byte[] from;
+            final boolean fromInclusive;
+            final byte[] to;
+            final boolean toInclusive;
+            final boolean reverse;
+            final NavigableMap<byte[], byte[]> snapshot;
+            final TreeMap<byte[], List<byte[]>> history = newMap();
+            final TreeSet<byte[]> returned = new TreeSet<>(Arrays::compareUnsigned);
+            byte[] last;
+
+            HeldIterator(BraidIterator iterator, byte[] from, boolean fromInclusive, byte[] to, boolean toInclusive,
+                    boolean reverse, NavigableMap<byte[], byte[]> snapshot) {
+                this.iterator = iterator;
+                this.from = from;
+                this.fromInclusive = fromInclusive;
+                this.to = to;
+                this.toInclusive = toInclusive;
+                this.reverse = reverse;
+                this.snapshot = snapshot;
+            }
+
+            /** Takes one entry; returns false (after the final checks) once the iterator is exhausted. */
+            boolean advance(boolean peekFirst) {
+                if (!iterator.hasNext()) {
+                    checkNothingSkipped();
+                    iterator.close();
+                    return false;
+                }
+                byte[] peeked = peekFirst ? iterator.peekNextKey() : null;
+                Entry e = iterator.next();
+                byte[] key = e.key();
+                if (peeked != null) {
+                    assertArrayEquals(peeked, key, "peekNextKey() then next()");
+                }
+                assertTrue(inRange(key, from, fromInclusive, to, toInclusive),
+                        () -> "held iterator returned " + hex(key) + " outside its range");
+                if (last != null) {
+                    int c = Arrays.compareUnsigned(key, last);
+                    assertTrue(reverse ? c < 0 : c > 0, () -> "held " + (reverse ? "reverse " : "")
+                            + "iterator returned " + hex(key) + " after " + hex(last));
+                }
+                last = key;
+                returned.add(key);
+                List<byte[]> writes = history.get(key);
+                byte[] before = snapshot.get(key);
+                if (writes == null) {
+                    assertNotNull(before, () -> "held iterator returned " + hex(key)
+                            + " which was absent when it opened and never written since");
+                    assertArrayEquals(before, e.value(), () -> "held iterator value of untouched key " + hex(key));
+                } else {
+                    boolean seen = before != null && Arrays.equals(before, e.value());
+                    for (byte[] v : writes) {
+                        seen |= v != null && Arrays.equals(v, e.value());
+                    }
+                    assertTrue(seen, () -> "held iterator returned " + hex(key) + " = " + describe(e.value())
+                            + ", a value it never had since the iterator opened");
+                }
+                return true;
+            }
+
+            private void checkNothingSkipped() {
+                for (byte[] key : snapshot.keySet()) {
+                    if (!history.containsKey(key) && !returned.contains(key)) {
+                        fail("held iterator skipped " + hex(key) + ", present throughout and never written");
+                    }
+                }
+            }
+        }
+
+        // ---- generators -----------------------------------------------------------------------
+
+        /** Mostly short keys over a small alphabet (overwrites, shared prefixes); rarely a long one. */
+        private byte[] key() {
+            int p = rnd.nextInt(1000);
+            if (p < 5) {
+                return longKeys[rnd.nextInt(longKeys.length)];
+            }
+            int len = p < 15 ? 0 : p < 160 ? 1 : p < 500 ? 2 : p < 960 ? 3 : 4 + rnd.nextInt(5);
+            byte[] key = new byte[len];
+            for (int i = 0; i < len; i++) {
+                key[i] = ALPHABET[rnd.nextInt(ALPHABET.length)];
+            }
+            return key;
+        }
+
+        private byte[] longKey(int first, int len) {
+            Random r = new Random(len);
+            byte[] key = new byte[len];
+            key[0] = (byte) first;
+            for (int i = 1; i < len; i++) {
+                key[i] = ALPHABET[r.nextInt(ALPHABET.length)];
+            }
+            return key;
+        }
+
+        /** A key that no generator of present keys produces: it holds the byte 0x33. */
+        private byte[] absentKey() {
+            byte[] key = new byte[1 + rnd.nextInt(6)];
+            for (int i = 0; i < key.length; i++) {
+                key[i] = ALPHABET[rnd.nextInt(ALPHABET.length)];
+            }
+            key[rnd.nextInt(key.length)] = 0x33;
+            return key;
+        }
+
+        /** A key of the model near a random point, or null when the model is empty. */
+        private byte[] presentKey() {
+            if (model.isEmpty()) {
+                return null;
+            }
+            byte[] k = model.ceilingKey(key());
+            return k != null ? k : model.firstKey();
+        }
+
+        private byte[] presentKeyOr(byte[] fallback) {
+            byte[] k = presentKey();
+            return k != null ? k : fallback;
+        }
+
+        private byte[] bound() {
+            int p = rnd.nextInt(100);
+            if (p < 20) {
+                return null;
+            } else if (p < 55) {
+                return presentKeyOr(key());
+            } else if (p < 90) {
+                return key();
+            } else {
+                return absentKey();
+            }
+        }
+
+        private byte[] prefix() {
+            int p = rnd.nextInt(100);
+            if (p < 10) {
+                return new byte[0];
+            } else if (p < 45) {
+                byte[] k = presentKeyOr(key());
+                return Arrays.copyOf(k, Math.min(k.length, rnd.nextInt(4)));
+            } else if (p < 70) {
+                byte[] ff = new byte[1 + rnd.nextInt(3)];
+                Arrays.fill(ff, (byte) 0xFF);
+                return ff;
+            } else {
+                byte[] k = new byte[1 + rnd.nextInt(2)];
+                for (int i = 0; i < k.length; i++) {
+                    k[i] = ALPHABET[rnd.nextInt(ALPHABET.length)];
+                }
+                return k;
+            }
+        }
+
+        /** Mostly small, sometimes empty, sometimes several pages, rarely about 1 MiB. */
+        private byte[] value() {
+            int p = rnd.nextInt(1000);
+            int len;
+            if (p < 40) {
+                len = 0;
+            } else if (p < 880) {
+                len = 1 + rnd.nextInt(40);
+            } else if (p < 950) {
+                len = 40 + rnd.nextInt(600);
+            } else if (p < 998) {
+                len = pageSize * (1 + rnd.nextInt(4)) + rnd.nextInt(pageSize);
+            } else {
+                len = (1 << 20) + rnd.nextInt(8192) - 4096;
+            }
+            byte[] value = new byte[len];
+            rnd.nextBytes(value);
+            return value;
+        }
+
+        // ---- checking -------------------------------------------------------------------------
+
+        private BraidIterator open(KeyRange range, boolean reverse) {
+            return reverse ? store.reverseIterator(range) : store.iterator(range);
+        }
+
+        private void compareScan(String what, NavigableMap<byte[], byte[]> expected, BraidIterator iterator,
+                int limit) {
+            try (BraidIterator it = iterator) {
+                Iterator<Map.Entry<byte[], byte[]>> want = expected.entrySet().iterator();
+                int i = 0;
+                for (; i < limit && want.hasNext(); i++) {
+                    Map.Entry<byte[], byte[]> w = want.next();
+                    int index = i;
+                    assertTrue(it.hasNext(), () -> what + ": ended after " + index + " entries, expected "
+                            + expected.size() + "; missing " + hex(w.getKey()));
+                    Entry e = it.next();
+                    assertArrayEquals(w.getKey(), e.key(), () -> what + ": key #" + index + " is " + hex(e.key())
+                            + ", expected " + hex(w.getKey()));
+                    assertArrayEquals(w.getValue(), e.value(), () -> what + ": value of " + hex(e.key()));
+                }
+                if (i < limit) {
+                    assertTrue(!it.hasNext(), () -> what + ": returned more than the " + expected.size()
+                            + " expected entries, next " + hex(it.next().key()));
+                }
+            }
+        }
+
+        private void note(String line) {
+            if (trace.size() == TRACE_LINES) {
+                trace.removeFirst();
+            }
+            trace.addLast("#" + op + " " + line);
+        }
+    }
+
+    // ---- model helpers ------------------------------------------------------------------------
+
+    static NavigableMap<byte[], byte[]> expectedRange(NavigableMap<byte[], byte[]> model, byte[] from,
+            boolean fromInclusive, byte[] to, boolean toInclusive) {
+        if (from != null && to != null) {
+            int c = Arrays.compareUnsigned(from, to);
+            if (c > 0 || (c == 0 && !(fromInclusive && toInclusive))) {
+                return Collections.emptyNavigableMap();
+            }
+        }
+        NavigableMap<byte[], byte[]> sub = model;
+        if (from != null) {
+            sub = sub.tailMap(from, fromInclusive);
+        }
+        if (to != null) {
+            sub = sub.headMap(to, toInclusive);
+        }
+        return sub;
+    }
+
+    static boolean inRange(byte[] key, byte[] from, boolean fromInclusive, byte[] to, boolean toInclusive) {
+        if (from != null) {
+            int c = Arrays.compareUnsigned(key, from);
+            if (c < 0 || (c == 0 && !fromInclusive)) {
+                return false;
+            }
+        }
+        if (to != null) {
+            int c = Arrays.compareUnsigned(key, to);
+            return c < 0 || (c == 0 && toInclusive);
+        }
+        return true;
+    }
+
+    static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** Hex of a key, cut short for long ones; "null" for an open bound. */
+    static String hex(byte[] key) {
+        if (key == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder("0x");
+        for (int i = 0; i < Math.min(key.length, 8); i++) {
+            sb.append(String.format("%02x", key[i] & 0xFF));
+        }
+        if (key.length > 8) {
+            sb.append("..(").append(key.length).append(" bytes)");
+        }
+        return key.length == 0 ? "<empty>" : sb.toString();
+    }
+
+    static String describe(byte[] value) {
+        return value == null ? "null" : "v[" + value.length + "]";
+    }
+}
