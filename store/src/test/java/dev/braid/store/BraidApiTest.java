@@ -81,12 +81,30 @@ class BraidApiTest {
 
     @Test
     void valueOverTheLimitIsRejected() {
+        // allocating a 2 GiB array takes seconds: opt in with -Dbraid.soak=true
+        assumeTrue(Boolean.getBoolean("braid.soak"), "soak only");
         assumeTrue(Runtime.getRuntime().maxMemory() > 5L << 30, "needs a heap that holds a 2 GiB array");
         byte[] tooLong = new byte[Braid.MAX_VALUE_BYTES + 1];
         try (Braid store = Braid.open(dir)) {
             assertThrows(IllegalArgumentException.class, () -> store.put(k(1), tooLong));
             assertNull(store.get(k(1)));
         }
+    }
+
+    @Test
+    void optionsRejectOutOfRangeSettings() {
+        for (int bad : new int[] {0, 256, 511, 1000, 3 * 1024, 128 * 1024}) {
+            assertThrows(IllegalArgumentException.class, () -> BraidOptions.builder().pageSizeBytes(bad), "page " + bad);
+        }
+        for (int good : new int[] {512, 1024, 4096, 65536}) {
+            assertEquals(good, BraidOptions.builder().pageSizeBytes(good).build().pageSizeBytes());
+        }
+        assertThrows(IllegalArgumentException.class, () -> BraidOptions.builder().cacheBytes(64 * 1024 - 1));
+        assertThrows(IllegalArgumentException.class, () -> BraidCache.ofBytes(64 * 1024 - 1));
+        assertThrows(IllegalArgumentException.class, () -> BraidOptions.builder().checkpointLogBytes(0));
+        assertThrows(IllegalArgumentException.class, () -> BraidOptions.builder().maxLogBytes(0));
+        assertThrows(NullPointerException.class, () -> BraidOptions.builder().cache(null));
+        assertThrows(NullPointerException.class, () -> BraidOptions.builder().durability(null));
     }
 
     // ---- edge sizes ------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class CorruptionTest {
     private static final int COMMITS = 7;
     /** Commits 1..4 are in the page file of the log store; 5..7 only in its log. */
     private static final int CHECKPOINTED = 4;
+    private static final int MIXED_SEQ = COMMITS + 2;
     private static final Duration CASE_LIMIT = Duration.ofSeconds(60);
 
     /** The contents after each commit (index 0: empty), every key written, and the frozen stores. */
@@ -61,7 +62,7 @@ class CorruptionTest {
     private static FaultyFileSystem pageStore;
     /** Crashed store: page file at commit 4, commits 5..7 as frames in the log. */
     private static FaultyFileSystem logStore;
-    /** Closed store at commit 8, which deleted and replaced values: it has free pages. */
+    /** Closed store at commit 9, after commits that replaced and deleted values: it has free pages. */
     private static FaultyFileSystem mixedStore;
     private static NavigableMap<byte[], byte[]> mixedModel;
     /** The page file right after the checkpoint of commit 2 (source of stale pages). */
@@ -150,22 +151,23 @@ class CorruptionTest {
         FaultyFileSystem mixed = copy(pageStore);
         mixedModel = FaultTestSupport.copy(model);
         try (Braid m = Braid.open(DIR, options(mixed))) {
-            int i = 0;
-            for (byte[] k : new ArrayList<>(mixedModel.keySet())) {
-                if (i++ % 3 != 0) {
-                    continue;
-                }
-                if (mixedModel.get(k).length > 1000 || rnd.nextBoolean()) {
-                    m.delete(k);
-                    mixedModel.remove(k);
-                } else {
-                    byte[] v = new byte[1100 + rnd.nextInt(2000)];
-                    rnd.nextBytes(v);
-                    m.put(k, v);
-                    mixedModel.put(k, v);
-                }
+            List<byte[]> keys = new ArrayList<>(mixedModel.keySet());
+            for (int i = 0; i < keys.size(); i += 5) { // commit 8: replace values, some with overflow ones
+                byte[] v = new byte[rnd.nextBoolean() ? 1100 + rnd.nextInt(2000) : rnd.nextInt(90)];
+                rnd.nextBytes(v);
+                m.put(keys.get(i), v);
+                mixedModel.put(keys.get(i), v);
             }
             m.commit(seqMeta(COMMITS + 1));
+            for (int i = 0; i < keys.size(); i++) { // commit 9: delete a third of the keys, overflow ones included
+                if (i % 3 == 0 || mixedModel.get(keys.get(i)).length > 1000 && rnd.nextBoolean()) {
+                    m.delete(keys.get(i));
+                    mixedModel.remove(keys.get(i));
+                }
+            }
+            m.commit(seqMeta(MIXED_SEQ));
+        }
+        try (Braid m = Braid.open(DIR, options(mixed))) {
             System.out.println("CorruptionTest: mixed store " + m.stats());
         }
         mixedStore = mixed;
@@ -324,13 +326,36 @@ class CorruptionTest {
         return offsets;
     }
 
-    private static void forEachCase(String what, List<Long> offsets, Consumer<Long> check) {
+    /** Runs every case, then fails listing those that failed (all of them, so a report is complete). */
+    private static void forEachCase(String what, List<Long> cases, Consumer<Long> check) {
         long t0 = System.nanoTime();
-        for (long o : offsets) {
-            check.accept(o);
+        List<String> failures = new ArrayList<>();
+        for (long c : cases) {
+            try {
+                check.accept(c);
+            } catch (AssertionError e) {
+                failures.add(e.getMessage());
+            }
         }
-        System.out.printf("CorruptionTest: %s: %d cases in %d ms%n", what, offsets.size(),
+        System.out.printf("CorruptionTest: %s: %d cases, %d failed, in %d ms%n", what, cases.size(), failures.size(),
                 (System.nanoTime() - t0) / 1_000_000);
+        if (!failures.isEmpty()) {
+            fail(what + ": " + failures.size() + " of " + cases.size() + " cases failed:\n"
+                    + String.join("\n", failures.subList(0, Math.min(12, failures.size())))
+                    + (failures.size() > 12 ? "\n..." : ""));
+        }
+    }
+
+    /** Up to {@code n} of {@code 0..count-1}, evenly spread, the last one included. */
+    private static List<Long> spread(long count, int n) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(n, count); i++) {
+            out.add(i * count / Math.min(n, count));
+        }
+        if (count > 0 && !out.contains(count - 1)) {
+            out.add(count - 1);
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ page file
@@ -343,7 +368,7 @@ class CorruptionTest {
         Outcome log = probe(copy(logStore), Expect.exactly(COMMITS, atCommit.get(COMMITS)),
                 "seed " + SEED + ", log store undamaged");
         assertTrue(log.errors.isEmpty() && log.findings.isEmpty(), "undamaged log store: " + log.errors + log.findings);
-        Outcome mixed = probe(copy(mixedStore), Expect.exactly(COMMITS + 1, mixedModel), "seed " + SEED + ", mixed");
+        Outcome mixed = probe(copy(mixedStore), Expect.exactly(MIXED_SEQ, mixedModel), "seed " + SEED + ", mixed");
         assertTrue(mixed.errors.isEmpty() && mixed.findings.isEmpty(), "undamaged mixed store: " + mixed.errors
                 + mixed.findings);
     }
@@ -366,7 +391,7 @@ class CorruptionTest {
     @Test
     void bitFlipsInThePageFileOfAStoreWithFreePages() {
         long bits = mixedStore.bytes(PAGES).length * 8L;
-        Expect expect = Expect.exactly(COMMITS + 1, mixedModel);
+        Expect expect = Expect.exactly(MIXED_SEQ, mixedModel);
         forEachCase("mixed store page file bit flips", randomOffsets(new Random(SEED + 2), bits, 120), bit -> {
             FaultyFileSystem fs = copy(mixedStore);
             fs.flipBit(PAGES, bit);
@@ -377,12 +402,7 @@ class CorruptionTest {
 
     @Test
     void zeroedPages() {
-        long pages = pageStore.bytes(PAGES).length / PAGE;
-        List<Long> which = new ArrayList<>();
-        for (long p = 0; p < pages; p += Math.max(1, pages / 60)) {
-            which.add(p);
-        }
-        which.add(pages - 1);
+        List<Long> which = spread(pageStore.bytes(PAGES).length / PAGE, 80);
         forEachCase("zeroed pages", which, p -> {
             FaultyFileSystem fs = copy(pageStore);
             fs.zero(PAGES, p * PAGE, PAGE);
@@ -400,6 +420,18 @@ class CorruptionTest {
             fs.truncateFile(PAGES, size);
             expectPageDamageSeen(fs, "seed " + SEED + ", braid.pages truncated to " + size + " of " + len + " bytes");
         });
+    }
+
+    /**
+     * An empty page file beside a log with a valid header (and here committed frames) cannot come
+     * from a crash while creating a store: the page file is written and synced before the log
+     * header. Starting a new empty store would silently drop every commit.
+     */
+    @Test
+    void emptyPageFileBesideALogWithCommits() {
+        FaultyFileSystem fs = copy(logStore);
+        fs.truncateFile(PAGES, 0);
+        probe(fs, PAGE_DAMAGE, "seed " + SEED + ", log store, braid.pages truncated to 0 bytes");
     }
 
     /**
@@ -440,11 +472,8 @@ class CorruptionTest {
 
     @Test
     void zeroedLogFramesAndHeader() {
-        long frames = (logStore.bytes(LOG).length - LOG_HEADER) / FRAME;
-        List<Long> which = new ArrayList<>();
-        for (long f = -1; f < frames; f++) {
-            which.add(f);
-        }
+        List<Long> which = new ArrayList<>(List.of(-1L)); // -1: the header
+        which.addAll(spread((logStore.bytes(LOG).length - LOG_HEADER) / FRAME, 80));
         forEachCase("zeroed log frames", which, f -> {
             FaultyFileSystem fs = copy(logStore);
             if (f < 0) {
@@ -461,7 +490,7 @@ class CorruptionTest {
         long len = logStore.bytes(LOG).length;
         List<Long> lengths = new ArrayList<>(List.of(0L, 5L, 12L, 100L, LOG_HEADER - 1L, (long) LOG_HEADER,
                 LOG_HEADER + 10L, LOG_HEADER + FRAME / 2L, (long) LOG_HEADER + FRAME));
-        for (long f = 2; LOG_HEADER + f * FRAME < len; f += 3) {
+        for (long f : spread((len - LOG_HEADER) / FRAME, 40)) {
             lengths.add(LOG_HEADER + f * FRAME);
             lengths.add(LOG_HEADER + f * FRAME - 3);
         }

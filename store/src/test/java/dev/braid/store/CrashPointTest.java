@@ -16,12 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,14 +36,16 @@ import org.junit.jupiter.params.provider.EnumSource;
  * reopened store is exactly at an allowed commit, consistent and usable. Also: injected I/O errors
  * and a full disk put the store in the failed state without losing the last commit.
  *
- * <p>Replay one case: {@code -Dbraid.seed=<seed> -Dbraid.crash.point=<p>
- * -Dbraid.crash.durability=FULL|NORMAL -Dbraid.crash.mode=PROCESS|POWER_LOSS_DROP|POWER_LOSS_RANDOM};
- * {@code -Dbraid.crash.stride=<n>} tests every n-th point only.
+ * <p>Each point is crashed in every {@link CrashMode}; the randomized ones (PROCESS tears the cut
+ * write, POWER_LOSS_RANDOM every unsynced write) with {@code -Dbraid.crash.variants} seeds (3).
+ * Replay one case: {@code -Dbraid.seed=<seed> -Dbraid.crash.point=<p>
+ * -Dbraid.crash.durability=FULL|NORMAL -Dbraid.crash.mode=PROCESS|POWER_LOSS_DROP|POWER_LOSS_RANDOM
+ * -Dbraid.crash.variant=<v>}; {@code -Dbraid.crash.stride=<n>} tests every n-th point only.
  */
 class CrashPointTest {
     private static final long SEED = FaultTestSupport.seedProperty(0x5EED_B4A1DL);
     private static final Path DIR = Path.of("/crash-test/store");
-    /** Time the walk over all points may take per durability before it strides (2 of ~90 s). */
+    /** Time the walk over all points may take per durability before it strides (2 of ~90 s in all). */
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(35);
     private static final long HANG_SECONDS = 60;
     private static final byte[] PROBE_KEY = FaultTestSupport.ascii("zz-probe-after-recovery");
@@ -268,11 +268,7 @@ class CrashPointTest {
         verifyRecovered(w, dryRun, dry.crash(CrashMode.PROCESS, 0), durability, CrashMode.PROCESS,
                 "seed " + SEED + ", " + durability + ", no crash");
 
-        Set<CrashMode> modes = EnumSet.allOf(CrashMode.class);
-        String mode = System.getProperty("braid.crash.mode");
-        if (mode != null) {
-            modes = EnumSet.of(CrashMode.valueOf(mode));
-        }
+        List<CrashCase> modes = crashCases();
         Long onePoint = Long.getLong("braid.crash.point");
         if (onePoint != null) {
             System.out.printf("CrashPointTest: replaying seed %d, %s, point %d of %d: %s%n", SEED, durability,
@@ -285,22 +281,26 @@ class CrashPointTest {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         long stride = Long.getLong("braid.crash.stride", 0);
         if (stride <= 0) {
-            long t0 = System.nanoTime();
-            for (long p : new long[] {points / 4, points / 2, 3 * points / 4}) {
-                crashAt(w, trace, durability, Math.max(1, p), modes, false);
+            for (int i = 1; i <= 12; i++) { // warm-up: the first runs are several times slower than the rest
+                crashAt(w, trace, durability, i * points / 13, modes, false);
             }
-            long perPoint = (System.nanoTime() - t0) / 3;
+            long t0 = System.nanoTime();
+            for (int i = 1; i <= 4; i++) {
+                crashAt(w, trace, durability, i * points / 5, modes, false);
+            }
+            long perPoint = (System.nanoTime() - t0) / 4;
             stride = Math.max(1, (perPoint * points / threads + BUDGET_NANOS - 1) / BUDGET_NANOS);
+            System.out.printf("CrashPointTest: %s: about %d ms a point%n", durability, perPoint / 1_000_000);
         }
-        System.out.printf("CrashPointTest: seed %d, %s: %d points, stride %d, %d threads%n", SEED, durability,
-                points, stride, threads);
+        System.out.printf("CrashPointTest: seed %d, %s: %d points, stride %d, %d threads, crash cases %s%n", SEED,
+                durability, points, stride, threads, modes);
 
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<String> failures = new ArrayList<>();
         try {
             List<Future<List<String>>> results = new ArrayList<>();
             List<Long> tested = new ArrayList<>();
-            Set<CrashMode> m = modes;
+            List<CrashCase> m = modes;
             for (long p = 1; p <= points; p += stride) {
                 long point = p;
                 tested.add(point);
@@ -323,9 +323,37 @@ class CrashPointTest {
         }
     }
 
-    /** Crashes a run at {@code point} and checks recovery in each mode; returns what went wrong. */
+    /**
+     * One way to crash: a mode, and for the randomized ones (PROCESS tears the cut write,
+     * POWER_LOSS_RANDOM each unsynced write) which of several seeds.
+     */
+    private record CrashCase(CrashMode mode, int variant) {
+        @Override
+        public String toString() {
+            return mode + (mode == CrashMode.POWER_LOSS_DROP ? "" : "#" + variant);
+        }
+    }
+
+    /** All crash cases, or those {@code -Dbraid.crash.mode} and {@code -Dbraid.crash.variant} pick. */
+    private static List<CrashCase> crashCases() {
+        String mode = System.getProperty("braid.crash.mode");
+        Integer variant = Integer.getInteger("braid.crash.variant");
+        int variants = Integer.getInteger("braid.crash.variants", 3);
+        List<CrashCase> cases = new ArrayList<>();
+        for (CrashMode m : CrashMode.values()) {
+            int n = m == CrashMode.POWER_LOSS_DROP ? 1 : variants;
+            for (int v = 0; v < n; v++) {
+                if ((mode == null || m.name().equals(mode)) && (variant == null || variant == v)) {
+                    cases.add(new CrashCase(m, v));
+                }
+            }
+        }
+        return cases;
+    }
+
+    /** Crashes a run at {@code point} and checks recovery in each crash case; returns what went wrong. */
     private static List<String> crashAt(Workload w, List<String> trace, Durability durability, long point,
-            Set<CrashMode> modes, boolean rethrow) {
+            List<CrashCase> modes, boolean rethrow) {
         List<String> failures = new ArrayList<>();
         FaultyFileSystem fs = new FaultyFileSystem();
         fs.crashAtPoint(point);
@@ -347,11 +375,11 @@ class CrashPointTest {
                     + "caused by the crash:\n" + FaultTestSupport.stackTrace(t));
             return failures;
         }
-        for (CrashMode mode : modes) {
-            long crashSeed = SEED ^ (point * 0x9E3779B97F4A7C15L) ^ mode.ordinal();
-            String mctx = context(durability, point, trace, mode) + ", crashed during " + pr.step;
+        for (CrashCase cc : modes) {
+            long crashSeed = SEED ^ (point * 0x9E3779B97F4A7C15L) ^ (cc.mode.ordinal() * 31L + cc.variant);
+            String mctx = context(durability, point, trace, cc) + ", crashed during " + pr.step;
             try {
-                verifyRecovered(w, pr, fs.crash(mode, crashSeed), durability, mode, mctx);
+                verifyRecovered(w, pr, fs.crash(cc.mode, crashSeed), durability, cc.mode, mctx);
             } catch (Throwable t) {
                 if (rethrow) {
                     throw t;
@@ -363,12 +391,12 @@ class CrashPointTest {
         return failures;
     }
 
-    private static String context(Durability durability, long point, List<String> trace, CrashMode mode) {
+    private static String context(Durability durability, long point, List<String> trace, CrashCase cc) {
         return "seed " + SEED + ", " + durability + ", point " + point + " [" + trace.get((int) point - 1) + "]"
-                + (mode == null ? "" : ", " + mode)
+                + (cc == null ? "" : ", " + cc)
                 + " (replay: -Dtest=CrashPointTest -Dbraid.seed=" + SEED + " -Dbraid.crash.point=" + point
-                + " -Dbraid.crash.durability=" + durability + (mode == null ? "" : " -Dbraid.crash.mode=" + mode)
-                + ")";
+                + " -Dbraid.crash.durability=" + durability
+                + (cc == null ? "" : " -Dbraid.crash.mode=" + cc.mode + " -Dbraid.crash.variant=" + cc.variant) + ")";
     }
 
     /**

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * open across writes. Each run prints its setting and seed.
  *
  * <p>Replay one run: {@code -Dbraid.seed=N} (every setting, or one with {@code -Dbraid.setting=NAME}),
- * optionally {@code -Dbraid.ops=N}. Longer soak: {@code -Dbraid.soak=true}.
+ * optionally {@code -Dbraid.ops=N}. Soak: {@code -Dbraid.soak=true} runs three random seeds per setting,
+ * each ten times longer.
  */
 class RandomModelTest {
     private static final long[] FIXED_SEEDS = {1L, 0x5EEDBA11L};
@@ -52,26 +53,26 @@ class RandomModelTest {
 
     private static List<Setting> settings() {
         return List.of(
-                new Setting("defaults", 2500, BraidOptions::defaults),
-                new Setting("extreme", 2000, () -> BraidOptions.builder()
+                new Setting("defaults", 6000, BraidOptions::defaults),
+                new Setting("extreme", 5000, () -> BraidOptions.builder()
                         .pageSizeBytes(512)
                         .cacheBytes(64 * 1024)
                         .checkpointLogBytes(4 * 1024)
                         .maxLogBytes(16 * 1024)
                         .backgroundCheckpoints(false)
                         .build()),
-                new Setting("extreme-background", 1500, () -> BraidOptions.builder()
+                new Setting("extreme-background", 4000, () -> BraidOptions.builder()
                         .pageSizeBytes(512)
                         .cacheBytes(64 * 1024)
                         .checkpointLogBytes(4 * 1024)
                         .maxLogBytes(16 * 1024)
                         .backgroundCheckpoints(true)
                         .build()),
-                new Setting("4k-full", 2000, () -> BraidOptions.builder()
+                new Setting("4k-full", 4000, () -> BraidOptions.builder()
                         .pageSizeBytes(4096)
                         .durability(Durability.FULL)
                         .build()),
-                new Setting("64k", 1500, () -> BraidOptions.builder()
+                new Setting("64k", 3000, () -> BraidOptions.builder()
                         .pageSizeBytes(65536)
                         .build()));
     }
@@ -84,7 +85,7 @@ class RandomModelTest {
             if (only != null && !only.equals(setting.name())) {
                 continue;
             }
-            int ops = Integer.getInteger("braid.ops", SOAK ? setting.ops() * 20 : setting.ops());
+            int ops = Integer.getInteger("braid.ops", SOAK ? setting.ops() * 10 : setting.ops());
             for (long seed : seeds()) {
                 int index = tests.size();
                 tests.add(DynamicTest.dynamicTest(setting.name() + " seed=" + seed, () -> {
@@ -102,10 +103,12 @@ class RandomModelTest {
             return List.of(Long.parseLong(fixed));
         }
         List<Long> seeds = new ArrayList<>();
-        for (long s : FIXED_SEEDS) {
-            seeds.add(s);
+        if (!SOAK) {
+            for (long s : FIXED_SEEDS) {
+                seeds.add(s);
+            }
         }
-        int randomSeeds = SOAK ? 5 : 1;
+        int randomSeeds = SOAK ? 3 : 1;
         for (int i = 0; i < randomSeeds; i++) {
             seeds.add(ThreadLocalRandom.current().nextLong());
         }
@@ -134,6 +137,13 @@ class RandomModelTest {
         private long commitSequence;
         private HeldIterator held;
         private int op;
+        // coverage, printed at the end of a run
+        private int maxModelSize;
+        private int reopens;
+        private int heldCompleted;
+        private int bulkKeys;
+        private int rangeDeletedKeys;
+        private long largestValue;
 
         Run(Setting setting, long seed, int ops, Path dir) {
             this.setting = setting;
@@ -157,11 +167,16 @@ class RandomModelTest {
                 assertEquals(Map.of(), store.committedMetadata(), "new store's metadata");
                 for (op = 0; op < ops; op++) {
                     step();
+                    maxModelSize = Math.max(maxModelSize, model.size());
                     if (op % 400 == 399) {
                         checkIntegrity();
                     }
                 }
                 finish();
+                System.out.println("  covered: max keys " + maxModelSize + ", reopens " + reopens
+                        + ", held iterators walked to the end " + heldCompleted + ", bulk-put keys " + bulkKeys
+                        + ", range-deleted keys " + rangeDeletedKeys + ", largest value " + largestValue
+                        + " bytes, commits " + commitSequence);
             } catch (Throwable t) {
                 throw new AssertionError("setting=" + setting.name() + " seed=" + seed + " failed at op " + op
                         + " of " + ops + "\nreplay: -Dbraid.setting=" + setting.name() + " -Dbraid.seed=" + seed
@@ -208,6 +223,10 @@ class RandomModelTest {
                 advanceHeldIterator();
             } else if (p < 87) {
                 closeHeldIteratorEarly();
+            } else if (p < 88) {
+                bulkPut();
+            } else if (p < 89) {
+                rangeDelete();
             } else {
                 put();
             }
@@ -235,6 +254,63 @@ class RandomModelTest {
             store.put(key, value);
             model.put(key, value);
             touched(key, value);
+        }
+
+        /** A run of keys under one prefix, in one batch or one by one: grows the tree by many pages. */
+        private void bulkPut() {
+            byte[] prefix = Arrays.copyOf(key(), 1 + rnd.nextInt(2));
+            int n = 50 + rnd.nextInt(400);
+            boolean asBatch = rnd.nextBoolean();
+            note("bulk put " + n + " keys under " + hex(prefix) + (asBatch ? " as one batch" : ""));
+            WriteBatch batch = new WriteBatch();
+            int start = rnd.nextInt(1 << 16);
+            for (int i = 0; i < n; i++) {
+                byte[] key = Arrays.copyOf(prefix, prefix.length + 2);
+                key[prefix.length] = (byte) ((start + i) >>> 8);
+                key[prefix.length + 1] = (byte) (start + i);
+                byte[] value = new byte[rnd.nextInt(60)];
+                rnd.nextBytes(value);
+                if (asBatch) {
+                    batch.put(key, value);
+                } else {
+                    store.put(key, value);
+                }
+                model.put(key, value);
+                touched(key, value);
+            }
+            if (asBatch) {
+                store.write(batch);
+            }
+            bulkKeys += n;
+        }
+
+        /** Deletes every key of a random range: empties pages, so the tree must merge or rebalance. */
+        private void rangeDelete() {
+            byte[] from = presentKeyOr(key());
+            byte[] to = rnd.nextInt(3) == 0 ? null : key();
+            if (to != null && Arrays.compareUnsigned(from, to) > 0) {
+                byte[] t = from;
+                from = to;
+                to = t;
+            }
+            List<byte[]> doomed = new ArrayList<>(expectedRange(model, from, true, to, true).keySet());
+            boolean asBatch = rnd.nextBoolean();
+            note("range delete [" + hex(from) + ", " + hex(to) + "]: " + doomed.size() + " keys"
+                    + (asBatch ? " as one batch" : ""));
+            WriteBatch batch = new WriteBatch();
+            for (byte[] key : doomed) {
+                if (asBatch) {
+                    batch.delete(key);
+                } else {
+                    store.delete(key);
+                }
+                model.remove(key);
+                touched(key, null);
+            }
+            if (asBatch) {
+                store.write(batch);
+            }
+            rangeDeletedKeys += doomed.size();
         }
 
         private void deletePresent() {
@@ -374,6 +450,7 @@ class RandomModelTest {
             note("close and reopen (" + (model.size() - committed.size()) + " net uncommitted keys dropped)");
             BraidIterator orphan = held == null ? null : held.iterator;
             store.close();
+            reopens++;
             if (orphan != null) {
                 assertThrows(StoreClosedException.class, orphan::hasNext, "iterator after store close");
                 held = null;
@@ -490,6 +567,7 @@ class RandomModelTest {
             /** Takes one entry; returns false (after the final checks) once the iterator is exhausted. */
             boolean advance(boolean peekFirst) {
                 if (!iterator.hasNext()) {
+                    heldCompleted++;
                     checkNothingSkipped();
                     iterator.close();
                     return false;
@@ -635,6 +713,7 @@ class RandomModelTest {
             }
             byte[] value = new byte[len];
             rnd.nextBytes(value);
+            largestValue = Math.max(largestValue, len);
             return value;
         }
 

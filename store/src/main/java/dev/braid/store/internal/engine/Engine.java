@@ -60,7 +60,7 @@ public final class Engine {
         this.committer = new Committer(storage, pager, tree, opts.durability(), o.header(), o.metadataBytes());
         this.checkpointer = new Checkpointer(storage, this::failFromBackground);
         long cap = opts.cache().capacityBytes();
-        this.spillLimitBytes = Math.max(cap / 4, 32L * pager.pageSize());
+        this.spillLimitBytes = Math.max(cap / 2, 32L * pager.pageSize());
     }
 
     /** Opens or creates the store in {@code dir}; see {@link Recovery}. */

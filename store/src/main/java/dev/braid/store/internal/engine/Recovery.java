@@ -49,21 +49,20 @@ final class Recovery {
         StoreFile pages = null;
         StoreFile logFile = null;
         try {
-            if (!fs.exists(pagesPath) && !opts.createIfMissing()) {
-                throw new BraidException("no Braid store in " + dir);
-            }
-            pages = fs.open(pagesPath, opts.createIfMissing());
-            if (pages.size() == 0) {
+            if (!fs.exists(pagesPath)) {
                 if (!opts.createIfMissing()) {
                     throw new BraidException("no Braid store in " + dir);
                 }
                 refuseForeignLog(fs, logPath);
-                logFile = fs.open(logPath, true);
-                return create(fs, dir, opts, pages, logFile);
+                return create(fs, dir, opts);
             }
+            pages = fs.open(pagesPath, false);
             byte[] head = new byte[16];
             int n = pages.read(0, head, 0, 16);
-            String problem = HeaderPage.identityProblem(n < 16 ? new byte[0] : head);
+            if (n < 16) {
+                throw new CorruptionException(pagesPath, 0, "page file is too short to hold a header");
+            }
+            String problem = HeaderPage.identityProblem(head);
             if (problem != null) {
                 throw new IncompatibleFormatException(pagesPath + ": " + problem);
             }
@@ -96,8 +95,13 @@ final class Recovery {
             if (header == null) {
                 throw new CorruptionException(headerFile, headerOffset, "header page is damaged");
             }
+            if (header.commitSeq < rec.checkpointedSeq()) { // L4: a stale header page
+                throw new CorruptionException(pagesPath, 0, "header page is at commit " + header.commitSeq
+                        + " but the log records that the page file reached commit " + rec.checkpointedSeq());
+            }
             long salt = rec.headerDamaged() ? ThreadLocalRandom.current().nextLong() : rec.log().salt();
             Storage storage = new Storage(pages, rec.log(), pageSize, salt);
+            storage.setTransactionSeq(header.commitSeq + 1);
             storage.checkpointAndReset(false, rec.headerDamaged());
             if (rec.frames() > 0) {
                 LOG.info("recovered {} at commit {} ({} log frames)", dir, header.commitSeq, rec.frames());
@@ -110,6 +114,10 @@ final class Recovery {
         }
     }
 
+    /**
+     * With no page file, a log can only be left over from a creation that crashed before its rename;
+     * anything that is not a (possibly torn) Braid log header is someone else's file.
+     */
     private static void refuseForeignLog(FileSystem fs, Path logPath) throws IOException {
         if (!fs.exists(logPath)) {
             return;
@@ -117,15 +125,27 @@ final class Recovery {
         try (StoreFile f = fs.open(logPath, false)) {
             byte[] head = new byte[8];
             int n = f.read(0, head, 0, 8);
-            if (n == 8 && !java.util.Arrays.equals(head, LogFile.MAGIC)) {
-                throw new IncompatibleFormatException(logPath + " is not a Braid log (bad magic)");
+            int m = 0;
+            while (m < n && head[m] == LogFile.MAGIC[m]) {
+                m++;
+            }
+            for (int i = m; i < n; i++) {
+                if (head[i] != 0) {
+                    throw new IncompatibleFormatException(logPath + " is not a Braid log (bad magic)");
+                }
             }
         }
     }
 
-    private static Opened create(FileSystem fs, Path dir, BraidOptions opts, StoreFile pages, StoreFile logFile)
-            throws IOException {
+    /**
+     * Creates a store: the page file is written and synced under a temporary name, the log is
+     * created, and only then is the page file renamed into place and the directory synced, so a
+     * page file, once it exists, is always complete.
+     */
+    private static Opened create(FileSystem fs, Path dir, BraidOptions opts) throws IOException {
         int pageSize = opts.pageSizeBytes();
+        Path tmp = dir.resolve(PAGE_FILE + ".new");
+        fs.delete(tmp);
         PageIo.Image root = BTree.emptyRootImage(1, pageSize);
         HeaderPage h = new HeaderPage(pageSize);
         h.pageCount = 2;
@@ -134,12 +154,24 @@ final class Recovery {
         byte[] image = new byte[2 * pageSize];
         System.arraycopy(h.encode(), 0, image, 0, pageSize);
         System.arraycopy(root.bytes(), 0, image, pageSize, pageSize);
-        pages.write(0, image, 0, image.length);
-        pages.sync();
+        try (StoreFile f = fs.open(tmp, true)) {
+            f.write(0, image, 0, image.length);
+            f.sync();
+        }
         long salt = ThreadLocalRandom.current().nextLong();
-        LogFile log = LogFile.create(logFile, pageSize, salt);
-        fs.syncDirectory(dir);
-        return assemble(new Storage(pages, log, pageSize, salt), opts, h);
+        StoreFile logFile = fs.open(dir.resolve(LOG_FILE), true);
+        StoreFile pages = null;
+        try {
+            LogFile log = LogFile.create(logFile, pageSize, salt);
+            fs.move(tmp, dir.resolve(PAGE_FILE));
+            fs.syncDirectory(dir);
+            pages = fs.open(dir.resolve(PAGE_FILE), false);
+            return assemble(new Storage(pages, log, pageSize, salt), opts, h);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(logFile);
+            closeQuietly(pages);
+            throw e;
+        }
     }
 
     private static Opened assemble(Storage storage, BraidOptions opts, HeaderPage h) throws IOException {

@@ -38,6 +38,7 @@ final class Storage implements PageIo {
     private volatile long pageBytesWritten;
     private long salt;
     private long nextSeq;
+    private long lastCommitSeq;
     private boolean closed;
 
     Storage(StoreFile pages, LogFile log, int pageSize, long salt) {
@@ -50,6 +51,7 @@ final class Storage implements PageIo {
     /** Sequence number the frames of the open transaction carry. */
     void setTransactionSeq(long seq) {
         this.nextSeq = seq;
+        this.lastCommitSeq = seq - 1;
     }
 
     @Override
@@ -185,7 +187,7 @@ final class Storage implements PageIo {
 
     private void resetLog() throws IOException {
         salt = salt + 1 + (ThreadLocalRandom.current().nextInt() & 0xFFFF);
-        log.reset(salt);
+        log.reset(salt, lastCommitSeq);
         backfilledEnd = LogFile.HEADER_BYTES;
     }
 

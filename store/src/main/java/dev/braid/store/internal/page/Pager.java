@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +33,7 @@ public final class Pager {
     private final PageIo io;
     private final int pageSize;
     private final long pageCost;
-    private final HashMap<Integer, Page> dirty = new HashMap<>();
+    private final LinkedHashMap<Integer, Page> dirty = new LinkedHashMap<>();
     private final HashMap<Integer, Integer> spilled = new HashMap<>();
     private final FreeList freeList;
     private PageDecoder decoder;
@@ -42,7 +44,7 @@ public final class Pager {
         this.storeId = cache.newStoreId();
         this.io = io;
         this.pageSize = pageSize;
-        this.pageCost = 2L * pageSize; // decoded node: the bytes plus object headers, bounded
+        this.pageCost = 3L * pageSize / 2; // decoded node: its bytes plus array headers
         this.pageCount = pageCount;
         this.freeList = freeList;
     }
@@ -145,19 +147,25 @@ public final class Pager {
     }
 
     /**
-     * Writes dirty pages to the log as uncommitted frames when this store's dirty pages take more
-     * than {@code limitBytes} or the shared budget is exhausted. Call between operations only.
+     * Writes the older half of the dirty pages to the log as uncommitted frames when this store's
+     * dirty pages take more than {@code limitBytes} or the shared budget is exhausted, so memory
+     * stays bounded however large a transaction grows. Call between operations only.
      */
     public void maybeSpill(long limitBytes) throws IOException {
         if (dirty.isEmpty() || (dirtyBytes() <= limitBytes && cache.headroomBytes() > 0)) {
             return;
         }
-        List<PageIo.Image> images = new ArrayList<>(dirty.size());
-        List<Page> pages = new ArrayList<>(dirty.values());
-        for (Page p : pages) {
+        int count = Math.max(1, dirty.size() / 2);
+        List<PageIo.Image> images = new ArrayList<>(count);
+        List<Page> pages = new ArrayList<>(count);
+        Iterator<Page> it = dirty.values().iterator();
+        while (pages.size() < count) {
+            Page p = it.next();
+            it.remove();
             byte[] image = new byte[pageSize];
             p.encode(image);
             images.add(new PageIo.Image(p.pageNo(), image));
+            pages.add(p);
         }
         io.appendUncommitted(images);
         for (int i = 0; i < pages.size(); i++) {
@@ -166,7 +174,6 @@ public final class Pager {
             spilled.put(p.pageNo(), Crc.of(images.get(i).bytes()));
             cache.put(storeId, p);
         }
-        dirty.clear();
         cache.reserve(-pages.size() * pageCost);
     }
 

@@ -65,13 +65,18 @@ public final class LogFile {
     public static LogFile create(StoreFile file, int pageSize, long salt) throws IOException {
         LogFile log = new LogFile(file, pageSize);
         file.truncate(0);
-        log.writeHeader(salt);
+        log.writeHeader(salt, 0);
         file.sync();
         return log;
     }
 
-    /** What recovery found: the log, and the last commit's header image (null if no commit). */
-    public record Recovered(LogFile log, byte[] lastCommitImage, long frames, boolean headerDamaged) {
+    /**
+     * What recovery found: the log, the last commit's header image (null if no commit), the number
+     * of valid frames, whether the header was unusable, and the commit sequence the page file held
+     * when the log was last reset (the page file's header must not be older: L4).
+     */
+    public record Recovered(LogFile log, byte[] lastCommitImage, long frames, boolean headerDamaged,
+                            long checkpointedSeq) {
     }
 
     /**
@@ -99,7 +104,7 @@ public final class LogFile {
         c.update(h, 0, HEADER_BYTES - 4);
         if (n < HEADER_BYTES || (int) c.getValue() != Bytes.getInt(h, HEADER_BYTES - 4)) {
             log.end = HEADER_BYTES;
-            return new Recovered(log, null, 0, true);
+            return new Recovered(log, null, 0, true, -1);
         }
         if (Bytes.getInt(h, 12) != pageSize) {
             throw new IncompatibleFormatException(file.path() + " was written with page size "
@@ -150,7 +155,7 @@ public final class LogFile {
         log.end = log.lastCommitEnd;
         log.txnStart = log.end;
         log.latest.putAll(log.committed);
-        return new Recovered(log, lastCommitImage, frames, false);
+        return new Recovered(log, lastCommitImage, frames, false, Bytes.getLong(h, 24));
     }
 
     /** CRC of the frame at {@code base} in {@code buf}, chained from its previous four bytes. */
@@ -167,12 +172,13 @@ public final class LogFile {
         return (int) c.getValue();
     }
 
-    private void writeHeader(long newSalt) throws IOException {
+    private void writeHeader(long newSalt, long checkpointedSeq) throws IOException {
         byte[] h = new byte[HEADER_BYTES];
         System.arraycopy(MAGIC, 0, h, 0, 8);
         Bytes.putInt(h, 8, FORMAT_VERSION);
         Bytes.putInt(h, 12, pageSize);
         Bytes.putLong(h, 16, newSalt);
+        Bytes.putLong(h, 24, checkpointedSeq);
         CRC32C c = new CRC32C();
         c.update(h, 0, HEADER_BYTES - 4);
         int crc = (int) c.getValue();
@@ -266,11 +272,15 @@ public final class LogFile {
     }
 
     /**
-     * Starts the log over under a new salt (L3). The caller guarantees that every committed frame is
-     * in the synced page file; frames of an open transaction are dropped with the rest.
+     * Starts the log over under a new salt (L3) and syncs the new header before any frame can follow
+     * it (L5: otherwise a power loss could keep frames of the new generation while losing its header,
+     * and recovery would replay a prefix of the old generation over a newer page file). The caller
+     * guarantees that every committed frame is in the synced page file, which then holds commit
+     * {@code checkpointedSeq}; frames of an open transaction are dropped with the rest.
      */
-    public void reset(long newSalt) throws IOException {
-        writeHeader(newSalt);
+    public void reset(long newSalt, long checkpointedSeq) throws IOException {
+        writeHeader(newSalt, checkpointedSeq);
+        file.sync();
         latest.clear();
         txnFrames.clear();
         synchronized (committed) {

@@ -1,0 +1,84 @@
+package dev.braid.perf;
+
+import dev.braid.store.Braid;
+import dev.braid.store.BraidCache;
+import dev.braid.store.BraidIterator;
+import dev.braid.store.BraidOptions;
+import dev.braid.store.BraidStats;
+import dev.braid.store.Durability;
+import dev.braid.store.Entry;
+import dev.braid.store.KeyRange;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Braid through its public API ({@link Braid}), with a private page cache of the same size as
+ * RocksDB's block cache. A commit is {@link Braid#commit(Map)} with the offset as metadata, which
+ * is how the streams adapter records a Kafka Streams commit.
+ */
+final class BraidBenchStore implements BenchStore {
+    private final Braid braid;
+    private final BraidCache cache;
+
+    private BraidBenchStore(Braid braid, BraidCache cache) {
+        this.braid = braid;
+        this.cache = cache;
+    }
+
+    static Factory factory(long cacheBytes, int pageSizeBytes, Durability durability) {
+        return dir -> {
+            BraidOptions options = BraidOptions.builder()
+                    .cacheBytes(cacheBytes)
+                    .pageSizeBytes(pageSizeBytes)
+                    .durability(durability)
+                    .build();
+            return new BraidBenchStore(Braid.open(dir, options), options.cache());
+        };
+    }
+
+    @Override
+    public void put(byte[] key, byte[] value) {
+        braid.put(key, value);
+    }
+
+    @Override
+    public byte[] get(byte[] key) {
+        return braid.get(key);
+    }
+
+    @Override
+    public void commit(long offset) {
+        braid.commit(Map.of("offset", Long.toString(offset)));
+    }
+
+    @Override
+    public ScanTotals scanAll() {
+        long entries = 0;
+        long bytes = 0;
+        try (BraidIterator it = braid.iterator(KeyRange.all())) {
+            while (it.hasNext()) {
+                Entry e = it.next();
+                entries++;
+                bytes += e.key().length + e.value().length;
+            }
+        }
+        return new ScanTotals(entries, bytes);
+    }
+
+    @Override
+    public String memoryNote() {
+        BraidStats s = braid.stats();
+        return String.format("cache used %.1f MiB of %.1f MiB, hits %,d, misses %,d; page file %.1f MiB, log %.1f MiB",
+                mib(cache.usedBytes()), mib(cache.capacityBytes()), cache.hits(), cache.misses(),
+                mib(s.pageFileBytes()), mib(s.logBytes()));
+    }
+
+    @Override
+    public void close() {
+        braid.close();
+    }
+
+    private static double mib(long bytes) {
+        return bytes / (1024.0 * 1024.0);
+    }
+}

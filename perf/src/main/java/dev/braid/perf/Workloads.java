@@ -1,0 +1,209 @@
+package dev.braid.perf;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The workloads, run in a fixed sequence on one fresh directory: load, close, measure the files,
+ * reopen, read. Data is generated up front so that generating it is never timed; each workload is
+ * timed as a whole with {@link System#nanoTime()}. Results are checked for correctness (every
+ * existing key found with its value, no missing key found, the scan sees every entry) but
+ * timings are only recorded, never judged.
+ */
+final class Workloads {
+    static final int KEY_BYTES = 16;
+    static final int VALUE_BYTES = 100;
+
+    private Workloads() {
+    }
+
+    /**
+     * Keys, values and read orders for one size. Existing keys end in an even byte and missing
+     * keys in an odd one, so the two sets never meet while both stay spread over the whole key
+     * space.
+     */
+    record Dataset(byte[][] keys, byte[][] values, byte[][] missing, int[] readOrder) {
+        static Dataset generate(int n, long seed) {
+            SplittableRandom random = new SplittableRandom(seed);
+            byte[][] keys = new byte[n][];
+            byte[][] values = new byte[n][];
+            byte[][] missing = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                keys[i] = randomBytes(random, KEY_BYTES);
+                keys[i][KEY_BYTES - 1] &= (byte) 0xFE;
+                values[i] = randomBytes(random, VALUE_BYTES);
+            }
+            for (int i = 0; i < n; i++) {
+                missing[i] = randomBytes(random, KEY_BYTES);
+                missing[i][KEY_BYTES - 1] |= 1;
+            }
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            for (int i = n - 1; i > 0; i--) { // Fisher-Yates: reads follow another order than the load
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            return new Dataset(keys, values, missing, order);
+        }
+
+        int size() {
+            return keys.length;
+        }
+
+        private static byte[] randomBytes(SplittableRandom random, int length) {
+            byte[] b = new byte[length];
+            random.nextBytes(b);
+            return b;
+        }
+    }
+
+    /**
+     * Runs every workload once against a new store in {@code dir} (which must be empty) and returns
+     * the figures. {@code log} receives notes about memory use.
+     */
+    static Map<Metric, Double> run(BenchStore.Factory factory, Path dir, Dataset data, int commitEvery,
+            Consumer<String> log) {
+        int n = data.size();
+        Map<Metric, Double> out = new EnumMap<>(Metric.class);
+
+        // 1. Load: n puts in generation order (the keys are random, so this is random key order),
+        //    a commit every commitEvery puts and one after the last put.
+        quiesce();
+        BenchStore store = factory.open(dir);
+        long loadNanos;
+        long closeNanos;
+        try {
+            long t0 = System.nanoTime();
+            long committed = 0;
+            for (int i = 0; i < n; i++) {
+                store.put(data.keys[i], data.values[i]);
+                if ((i + 1) % commitEvery == 0) {
+                    store.commit(i + 1);
+                    committed = i + 1;
+                }
+            }
+            if (committed != n) {
+                store.commit(n);
+            }
+            loadNanos = System.nanoTime() - t0;
+            log.accept("after load: " + safeNote(store));
+        } finally {
+            long t1 = System.nanoTime();
+            store.close();
+            closeNanos = System.nanoTime() - t1;
+        }
+        out.put(Metric.PUT, perSecond(n, loadNanos));
+        out.put(Metric.CLOSE_AFTER_LOAD, closeNanos / 1e6);
+        out.put(Metric.PUT_WITH_CLOSE, perSecond(n, loadNanos + closeNanos));
+
+        // 2. Files after the load and a clean close.
+        long diskBytes = directoryBytes(dir);
+        out.put(Metric.DISK_TOTAL, diskBytes / (1024.0 * 1024.0));
+        out.put(Metric.DISK_PER_ENTRY, (double) diskBytes / n);
+        out.put(Metric.RAW_PER_ENTRY, (double) (KEY_BYTES + VALUE_BYTES));
+
+        // 3. Reopen: the engine's own cache starts empty (the OS page cache is left as it is).
+        quiesce();
+        long t2 = System.nanoTime();
+        store = factory.open(dir);
+        out.put(Metric.REOPEN, (System.nanoTime() - t2) / 1e6);
+        try {
+            // 4. n gets of existing keys, in a shuffled order.
+            quiesce();
+            long t3 = System.nanoTime();
+            long found = 0;
+            long valueBytes = 0;
+            for (int i = 0; i < n; i++) {
+                byte[] v = store.get(data.keys[data.readOrder[i]]);
+                if (v != null) {
+                    found++;
+                    valueBytes += v.length;
+                }
+            }
+            long getNanos = System.nanoTime() - t3;
+            check(found == n && valueBytes == (long) n * VALUE_BYTES,
+                    "existing-key gets found " + found + " of " + n + " keys, " + valueBytes + " value bytes");
+            for (int i = 0; i < n; i += 997) { // untimed spot check of contents
+                int k = data.readOrder[i];
+                check(Arrays.equals(store.get(data.keys[k]), data.values[k]), "wrong value for key #" + k);
+            }
+            out.put(Metric.GET_EXISTING, perSecond(n, getNanos));
+
+            // 5. n gets of keys that are not in the store, same shuffled order.
+            quiesce();
+            long t4 = System.nanoTime();
+            long wrongHits = 0;
+            for (int i = 0; i < n; i++) {
+                if (store.get(data.missing[data.readOrder[i]]) != null) {
+                    wrongHits++;
+                }
+            }
+            long missNanos = System.nanoTime() - t4;
+            check(wrongHits == 0, wrongHits + " missing keys were found");
+            out.put(Metric.GET_MISSING, perSecond(n, missNanos));
+
+            // 6. Iterate every entry forward.
+            quiesce();
+            long t5 = System.nanoTime();
+            BenchStore.ScanTotals totals = store.scanAll();
+            long scanNanos = System.nanoTime() - t5;
+            check(totals.entries() == n && totals.bytes() == (long) n * (KEY_BYTES + VALUE_BYTES),
+                    "scan saw " + totals.entries() + " entries and " + totals.bytes() + " bytes, expected " + n);
+            out.put(Metric.SCAN, perSecond(n, scanNanos));
+            log.accept("after reads: " + safeNote(store));
+        } finally {
+            store.close();
+        }
+        return out;
+    }
+
+    /** Sum of the sizes of the regular files under {@code dir}. */
+    static long directoryBytes(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String safeNote(BenchStore store) {
+        try {
+            return store.memoryNote();
+        } catch (RuntimeException e) {
+            return "(no memory figures: " + e + ")";
+        }
+    }
+
+    /** Lets garbage of the previous step be collected before the next timed step starts. */
+    private static void quiesce() {
+        System.gc();
+    }
+
+    private static double perSecond(long ops, long nanos) {
+        return ops * 1e9 / Math.max(1, nanos);
+    }
+
+    private static void check(boolean ok, String problem) {
+        if (!ok) {
+            throw new IllegalStateException("wrong result: " + problem);
+        }
+    }
+}
