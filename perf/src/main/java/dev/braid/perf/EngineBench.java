@@ -233,7 +233,8 @@ public final class EngineBench {
                 Map<Metric, Double> r = runInTempDir(c, e.getValue(), data, engine + "-r" + round,
                         msg -> System.out.println(prefix + "  " + msg));
                 report.add(engine, r);
-                System.out.println(prefix + "  " + Report.roundLine(r));
+                System.out.println(prefix + "  " + Report.roundLine(r) + "; load average "
+                        + ProcessCounters.loadAverage());
             }
         }
 
@@ -286,6 +287,8 @@ public final class EngineBench {
         System.out.printf(Locale.ROOT, "  java %s (%s), %d cores, max heap %d MiB, temp dirs in %s (%s)%n",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"), rt.availableProcessors(),
                 rt.maxMemory() >> 20, c.tmp().toAbsolutePath(), fileStoreType(c.tmp()));
+        System.out.println("  load average at start " + ProcessCounters.loadAverage()
+                + " (other processes competing for the cores skew the ops/s figures, less so the CPU ones)");
     }
 
     private static String fileStoreType(Path p) {

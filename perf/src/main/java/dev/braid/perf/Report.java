@@ -83,7 +83,7 @@ final class Report {
         sb.append(String.join(",", header)).append('\n');
         for (Metric m : Metric.values()) {
             List<String> row = new ArrayList<>();
-            row.add(m.label);
+            row.add(m.label.trim());
             row.add(m.unit);
             row.add(m.higherIsBetter ? "higher" : "lower");
             row.add(plain(median(m, BRAID)));
@@ -109,9 +109,12 @@ final class Report {
     /** One engine's figures of one round, for the progress log. */
     static String roundLine(Map<Metric, Double> r) {
         return String.format(Locale.ROOT,
-                "put %s ops/s (close %s ms), get %s ops/s, get-missing %s ops/s, scan %s entries/s, disk %s bytes/entry",
+                "put %s ops/s (close %s ms; %s us CPU and %s bytes written per put), get %s ops/s (%s us CPU),"
+                        + " get-missing %s ops/s, scan %s entries/s, disk %s bytes/entry",
                 format(Metric.PUT, r.get(Metric.PUT)), format(Metric.CLOSE_AFTER_LOAD, r.get(Metric.CLOSE_AFTER_LOAD)),
+                format(Metric.PUT_CPU, r.get(Metric.PUT_CPU)), format(Metric.PUT_WRITTEN, r.get(Metric.PUT_WRITTEN)),
                 format(Metric.GET_EXISTING, r.get(Metric.GET_EXISTING)),
+                format(Metric.GET_EXISTING_CPU, r.get(Metric.GET_EXISTING_CPU)),
                 format(Metric.GET_MISSING, r.get(Metric.GET_MISSING)), format(Metric.SCAN, r.get(Metric.SCAN)),
                 format(Metric.DISK_PER_ENTRY, r.get(Metric.DISK_PER_ENTRY)));
     }
@@ -131,12 +134,13 @@ final class Report {
         }
         return switch (m.unit) {
             case "ops/s", "entries/s" -> String.format(Locale.ROOT, "%,.0f", v);
+            case "us/op", "us/entry" -> String.format(Locale.ROOT, "%,.2f", v);
             default -> String.format(Locale.ROOT, "%,.1f", v);
         };
     }
 
     private static String plain(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.3f", v);
     }
 
     private static String csvField(String s) {

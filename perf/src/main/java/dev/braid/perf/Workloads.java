@@ -79,13 +79,14 @@ final class Workloads {
         Map<Metric, Double> out = new EnumMap<>(Metric.class);
 
         // 1. Load: n puts in generation order (the keys are random, so this is random key order),
-        //    a commit every commitEvery puts and one after the last put.
+        //    a commit every commitEvery puts and one after the last put; then close.
         quiesce();
         BenchStore store = factory.open(dir);
-        long loadNanos;
-        long closeNanos;
+        ProcessCounters loadStart;
+        ProcessCounters loadEnd;
+        ProcessCounters closeEnd;
         try {
-            long t0 = System.nanoTime();
+            loadStart = ProcessCounters.now();
             long committed = 0;
             for (int i = 0; i < n; i++) {
                 store.put(data.keys[i], data.values[i]);
@@ -97,16 +98,22 @@ final class Workloads {
             if (committed != n) {
                 store.commit(n);
             }
-            loadNanos = System.nanoTime() - t0;
+            loadEnd = ProcessCounters.now();
             log.accept("after load: " + safeNote(store));
-        } finally {
-            long t1 = System.nanoTime();
-            store.close();
-            closeNanos = System.nanoTime() - t1;
+        } catch (RuntimeException e) {
+            closeQuietly(store, e);
+            throw e;
         }
+        ProcessCounters closeStart = ProcessCounters.now();
+        store.close();
+        closeEnd = ProcessCounters.now();
+        long loadNanos = loadEnd.nanosSince(loadStart);
+        long closeNanos = closeEnd.nanosSince(closeStart);
         out.put(Metric.PUT, perSecond(n, loadNanos));
         out.put(Metric.CLOSE_AFTER_LOAD, closeNanos / 1e6);
         out.put(Metric.PUT_WITH_CLOSE, perSecond(n, loadNanos + closeNanos));
+        out.put(Metric.PUT_CPU, closeEnd.cpuMicrosPerOp(loadStart, n));
+        out.put(Metric.PUT_WRITTEN, closeEnd.writtenPerOp(loadStart, n));
 
         // 2. Files after the load and a clean close.
         long diskBytes = directoryBytes(dir);
@@ -116,13 +123,13 @@ final class Workloads {
 
         // 3. Reopen: the engine's own cache starts empty (the OS page cache is left as it is).
         quiesce();
-        long t2 = System.nanoTime();
+        long t0 = System.nanoTime();
         store = factory.open(dir);
-        out.put(Metric.REOPEN, (System.nanoTime() - t2) / 1e6);
+        out.put(Metric.REOPEN, (System.nanoTime() - t0) / 1e6);
         try {
             // 4. n gets of existing keys, in a shuffled order.
             quiesce();
-            long t3 = System.nanoTime();
+            ProcessCounters getStart = ProcessCounters.now();
             long found = 0;
             long valueBytes = 0;
             for (int i = 0; i < n; i++) {
@@ -132,41 +139,55 @@ final class Workloads {
                     valueBytes += v.length;
                 }
             }
-            long getNanos = System.nanoTime() - t3;
+            ProcessCounters getEnd = ProcessCounters.now();
             check(found == n && valueBytes == (long) n * VALUE_BYTES,
                     "existing-key gets found " + found + " of " + n + " keys, " + valueBytes + " value bytes");
+            out.put(Metric.GET_EXISTING, perSecond(n, getEnd.nanosSince(getStart)));
+            out.put(Metric.GET_EXISTING_CPU, getEnd.cpuMicrosPerOp(getStart, n));
+            out.put(Metric.GET_EXISTING_READ, getEnd.readPerOp(getStart, n));
             for (int i = 0; i < n; i += 997) { // untimed spot check of contents
                 int k = data.readOrder[i];
                 check(Arrays.equals(store.get(data.keys[k]), data.values[k]), "wrong value for key #" + k);
             }
-            out.put(Metric.GET_EXISTING, perSecond(n, getNanos));
 
             // 5. n gets of keys that are not in the store, same shuffled order.
             quiesce();
-            long t4 = System.nanoTime();
+            ProcessCounters missStart = ProcessCounters.now();
             long wrongHits = 0;
             for (int i = 0; i < n; i++) {
                 if (store.get(data.missing[data.readOrder[i]]) != null) {
                     wrongHits++;
                 }
             }
-            long missNanos = System.nanoTime() - t4;
+            ProcessCounters missEnd = ProcessCounters.now();
             check(wrongHits == 0, wrongHits + " missing keys were found");
-            out.put(Metric.GET_MISSING, perSecond(n, missNanos));
+            out.put(Metric.GET_MISSING, perSecond(n, missEnd.nanosSince(missStart)));
+            out.put(Metric.GET_MISSING_CPU, missEnd.cpuMicrosPerOp(missStart, n));
+            out.put(Metric.GET_MISSING_READ, missEnd.readPerOp(missStart, n));
 
             // 6. Iterate every entry forward.
             quiesce();
-            long t5 = System.nanoTime();
+            ProcessCounters scanStart = ProcessCounters.now();
             BenchStore.ScanTotals totals = store.scanAll();
-            long scanNanos = System.nanoTime() - t5;
+            ProcessCounters scanEnd = ProcessCounters.now();
             check(totals.entries() == n && totals.bytes() == (long) n * (KEY_BYTES + VALUE_BYTES),
                     "scan saw " + totals.entries() + " entries and " + totals.bytes() + " bytes, expected " + n);
-            out.put(Metric.SCAN, perSecond(n, scanNanos));
+            out.put(Metric.SCAN, perSecond(n, scanEnd.nanosSince(scanStart)));
+            out.put(Metric.SCAN_CPU, scanEnd.cpuMicrosPerOp(scanStart, n));
+            out.put(Metric.SCAN_READ, scanEnd.readPerOp(scanStart, n));
             log.accept("after reads: " + safeNote(store));
         } finally {
             store.close();
         }
         return out;
+    }
+
+    private static void closeQuietly(BenchStore store, RuntimeException failure) {
+        try {
+            store.close();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** Sum of the sizes of the regular files under {@code dir}. */

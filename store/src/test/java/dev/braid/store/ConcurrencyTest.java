@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * to every key of a group of {@value #GROUP} keys, so a reader that gets the keys one after another
  * must see versions that never decrease, and a scan of the group (smaller than one internal
  * iterator batch) must see a single version. Around it the writer churns filler keys, commits, and
- * another thread forces checkpoints, with background checkpoints on.
+ * another thread forces checkpoints, with background checkpoints on. Also: closing the store under
+ * running readers and a writer, two stores sharing one cache, and several writer threads.
  *
  * <p>Bounded by {@code -Dbraid.concurrency.millis} (default 3000) of writing. The seed drives the
  * writer's choices ({@code -Dbraid.seed=N}); thread interleavings are not replayable.
@@ -275,6 +277,83 @@ class ConcurrencyTest {
                     assertEquals(finalVersions[s], versionOf(store.get(groupKey(i)), i), "store " + s + " key " + i);
                 }
             }
+        }
+    }
+
+    @Test
+    void writesFromSeveralThreadsAreSerialized() throws Exception {
+        long seed = seed();
+        System.out.println("ConcurrencyTest.writesFromSeveralThreadsAreSerialized seed=" + seed);
+        int writers = 3;
+        List<TreeMap<byte[], byte[]>> models = new ArrayList<>();
+        try (Braid store = Braid.open(dir, busyOptions())) {
+            for (int w = 0; w < writers; w++) {
+                TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+                models.add(model);
+                int writer = w;
+                start("writer-" + w, () -> {
+                    // each writer owns the keys under its own prefix and keeps its own model of them
+                    Random rnd = new Random(seed + writer);
+                    for (int op = 0; op < 3_000 && !stop.get(); op++) {
+                        byte[] key = ownedKey(writer, rnd.nextInt(1_000));
+                        int p = rnd.nextInt(10);
+                        if (p < 6) {
+                            byte[] value = new byte[rnd.nextInt(200)];
+                            rnd.nextBytes(value);
+                            store.put(key, value);
+                            model.put(key, value);
+                        } else if (p < 8) {
+                            store.delete(key);
+                            model.remove(key);
+                        } else {
+                            WriteBatch batch = new WriteBatch();
+                            for (int i = 0; i < 10; i++) {
+                                byte[] k = ownedKey(writer, rnd.nextInt(1_000));
+                                byte[] value = new byte[rnd.nextInt(50)];
+                                rnd.nextBytes(value);
+                                batch.put(k, value);
+                                model.put(k, value);
+                            }
+                            store.write(batch);
+                        }
+                        if (op % 250 == 0) {
+                            store.commit(Map.of("writer", Integer.toString(writer)));
+                        }
+                        if (op % 1_000 == 999) {
+                            store.checkpoint();
+                        }
+                    }
+                });
+            }
+            joinWriters();
+            rethrowFailures();
+            TreeMap<byte[], byte[]> all = new TreeMap<>(Arrays::compareUnsigned);
+            models.forEach(all::putAll);
+            assertEquals(all.size(), store.count());
+            assertSameContents(all, store);
+            store.commit(Map.of("done", "yes"));
+            assertEquals(List.of(), store.check());
+        }
+        try (Braid store = Braid.open(dir, busyOptions())) {
+            TreeMap<byte[], byte[]> all = new TreeMap<>(Arrays::compareUnsigned);
+            models.forEach(all::putAll);
+            assertSameContents(all, store);
+        }
+    }
+
+    private static byte[] ownedKey(int writer, int i) {
+        return ByteBuffer.allocate(6).put((byte) 'w').put((byte) writer).putInt(i).array();
+    }
+
+    private static void assertSameContents(TreeMap<byte[], byte[]> expected, Braid store) {
+        try (BraidIterator it = store.iterator(KeyRange.all())) {
+            for (Map.Entry<byte[], byte[]> e : expected.entrySet()) {
+                assertTrue(it.hasNext(), "store ended early");
+                Entry actual = it.next();
+                assertArrayEquals(e.getKey(), actual.key());
+                assertArrayEquals(e.getValue(), actual.value());
+            }
+            assertTrue(!it.hasNext(), "store holds more keys than written");
         }
     }
 

@@ -95,12 +95,7 @@ public final class BTree {
         if (pos < 0) {
             return null;
         }
-        return materialize(leaf.values[pos]);
-    }
-
-    /** A value as bytes the caller may keep: inline values are copied, blobs read. */
-    byte[] materialize(Object v) throws IOException {
-        return v instanceof byte[] b ? b.clone() : blobs.read((BlobRef) v);
+        return leaf.valueCopy(pos, blobs);
     }
 
     /** Descends to the leaf of {@code key}, recording the path; returns the path depth. */
@@ -136,11 +131,11 @@ public final class BTree {
         LeafNode leaf = leafOnPath;
         int pos = leaf.search(key);
         if (pos >= 0) {
-            Object old = leaf.values[pos];
-            if (old instanceof byte[] ob && Arrays.equals(ob, value)) {
+            if (leaf.value(pos) instanceof byte[] ob && Arrays.equals(ob, value)) {
                 return;
             }
             dirtyPath(depth, leaf);
+            Object old = leaf.values[pos];
             boolean keyInBlob = leaf.keyBlobs[pos] != null;
             leaf.setValue(pos, storeValue(key.length, value, keyInBlob));
             if (old instanceof BlobRef ref) {

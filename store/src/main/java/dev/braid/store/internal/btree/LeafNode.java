@@ -5,25 +5,35 @@ import dev.braid.store.internal.page.Page;
 import java.util.Arrays;
 
 /**
- * A leaf of the B+tree, decoded: sorted keys with their values. A value is a {@code byte[]} stored
- * in the cell or a {@link BlobRef}; a key is always held whole in memory, with a {@link BlobRef} when
- * it is stored on overflow pages. Page layout (docs/format/page-file.md):
+ * A leaf of the B+tree: sorted keys with their values. A value is a {@code byte[]} stored in the
+ * cell or a {@link BlobRef}; a key stored on overflow pages carries its {@link BlobRef}. Page layout
+ * (docs/format/page-file.md):
  *
  * <pre>
  * 0 1 type (1 = leaf)   1 1 zero   2 2 cell count   4 4 page number   8..16 zero
  * cells from 16: flags(1) keyLen(varint) valueLen(varint) key|keyBlob(8) value|valueBlob(8)
  * </pre>
  *
- * Mutated only by the writer while dirty; see {@link dev.braid.store.internal.page.Page}.
+ * <p>Two forms. A clean leaf read from a file stays <em>packed</em>: the verified image plus the
+ * offsets of each cell, searched in place, so a cache miss costs one pass over the page and the
+ * cache holds little more than the page bytes. Just before the writer changes it
+ * ({@link #beforeChange}) it is <em>unpacked</em> into arrays of keys and values. Mutated only by
+ * the writer while dirty; see {@link dev.braid.store.internal.page.Page}.
  */
 final class LeafNode extends Page {
     static final byte TYPE = 1;
 
     int n;
+    int size = CellLayout.NODE_HEADER;
+    // Unpacked form.
     byte[][] keys;
     Object[] values;
     BlobRef[] keyBlobs;
-    int size = CellLayout.NODE_HEADER;
+    // Packed form: never has key blobs (NodeCodec unpacks those leaves at once).
+    private byte[] image;
+    private int[] cellOff;
+    private int[] keyOff;
+    private int[] keyLen;
 
     LeafNode(int pageNo, int capacity) {
         super(pageNo);
@@ -32,19 +42,90 @@ final class LeafNode extends Page {
         keyBlobs = new BlobRef[keys.length];
     }
 
+    /** A packed leaf over a verified image (see {@link NodeCodec}). */
+    LeafNode(int pageNo, byte[] image, int n, int size, int[] cellOff, int[] keyOff, int[] keyLen) {
+        super(pageNo);
+        this.image = image;
+        this.n = n;
+        this.size = size;
+        this.cellOff = cellOff;
+        this.keyOff = keyOff;
+        this.keyLen = keyLen;
+    }
+
+    /** Key {@code i}; the caller must not modify it (packed: a fresh copy). */
+    byte[] key(int i) {
+        return image == null ? keys[i] : Arrays.copyOfRange(image, keyOff[i], keyOff[i] + keyLen[i]);
+    }
+
+    /** The blob holding key {@code i}, or null. */
+    BlobRef keyBlob(int i) {
+        return image == null ? keyBlobs[i] : null;
+    }
+
+    /** Value {@code i} as stored: a byte[] the caller must not modify, or a {@link BlobRef}. */
+    Object value(int i) {
+        return image == null ? values[i] : packedValue(i);
+    }
+
+    /** Value {@code i} as bytes the caller may keep, reading a blob if needed. */
+    byte[] valueCopy(int i, BlobStore blobs) throws java.io.IOException {
+        Object v = value(i);
+        if (v instanceof BlobRef ref) {
+            return blobs.read(ref);
+        }
+        return image == null ? ((byte[]) v).clone() : (byte[]) v;
+    }
+
+    private Object packedValue(int i) {
+        int[] pos = {cellOff[i]};
+        int flags = image[pos[0]++];
+        Bytes.getVarint(image, pos, image.length);
+        long vlen = Bytes.getVarint(image, pos, image.length);
+        int p = keyOff[i] + keyLen[i];
+        if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0) {
+            return new BlobRef(Bytes.getInt(image, p), Bytes.getInt(image, p + 4), vlen);
+        }
+        return Arrays.copyOfRange(image, p, p + (int) vlen);
+    }
+
+    /** Turns a packed leaf into its mutable form. */
+    @Override
+    protected void beforeChange() {
+        if (image == null) {
+            return;
+        }
+        byte[][] k = new byte[Math.max(4, n)][];
+        Object[] v = new Object[k.length];
+        for (int i = 0; i < n; i++) {
+            k[i] = key(i);
+            v[i] = packedValue(i);
+        }
+        keys = k;
+        values = v;
+        keyBlobs = new BlobRef[k.length];
+        image = null;
+        cellOff = null;
+        keyOff = null;
+        keyLen = null;
+    }
+
     int cellSize(int i) {
         Object v = values[i];
         long vlen = v instanceof byte[] ? ((byte[]) v).length : ((BlobRef) v).length();
         return CellLayout.leafCell(keys[i].length, vlen, keyBlobs[i] != null, v instanceof BlobRef);
     }
 
-    /** Index of {@code key}, or {@code -(insertion point) - 1}. */
+    /** Index of {@code key}, or {@code -(insertion point) - 1}. Works in both forms. */
     int search(byte[] key) {
         int lo = 0;
         int hi = n - 1;
+        byte[] img = image;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int c = Arrays.compareUnsigned(keys[mid], key);
+            int c = img == null
+                    ? Arrays.compareUnsigned(keys[mid], key)
+                    : Arrays.compareUnsigned(img, keyOff[mid], keyOff[mid] + keyLen[mid], key, 0, key.length);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {
@@ -117,6 +198,10 @@ final class LeafNode extends Page {
 
     @Override
     public void encode(byte[] b) {
+        if (image != null) {
+            System.arraycopy(image, 0, b, 0, image.length);
+            return;
+        }
         b[0] = TYPE;
         Bytes.putShort(b, 2, n);
         Bytes.putInt(b, 4, pageNo());
@@ -152,6 +237,6 @@ final class LeafNode extends Page {
 
     @Override
     public long heapBytes() {
-        return size + 48L * n + 96;
+        return image != null ? image.length + 12L * n + 96 : size + 48L * n + 96;
     }
 }

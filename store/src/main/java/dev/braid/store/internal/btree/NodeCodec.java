@@ -47,6 +47,42 @@ final class NodeCodec implements PageDecoder {
     }
 
     private LeafNode decodeLeaf(int pageNo, byte[] b, int n) throws IOException {
+        int[] cellOff = new int[n];
+        int[] keyOff = new int[n];
+        int[] keyLen = new int[n];
+        int[] pos = {CellLayout.NODE_HEADER};
+        int limit = b.length;
+        for (int i = 0; i < n; i++) {
+            cellOff[i] = pos[0];
+            int flags = b[pos[0]++];
+            long kl = Bytes.getVarint(b, pos, limit);
+            long vl = Bytes.getVarint(b, pos, limit);
+            if (kl > dev.braid.store.Braid.MAX_KEY_BYTES || vl > Integer.MAX_VALUE || (flags & ~3) != 0) {
+                throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " is malformed");
+            }
+            if ((flags & CellLayout.FLAG_KEY_BLOB) != 0) {
+                return decodeLeafWithKeyBlobs(pageNo, b, n);
+            }
+            keyOff[i] = pos[0];
+            keyLen[i] = (int) kl;
+            int valueBytes = (flags & CellLayout.FLAG_VALUE_BLOB) != 0 ? BlobRef.ENCODED_BYTES : (int) vl;
+            if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0 && vl == 0) {
+                throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " has an empty blob");
+            }
+            pos[0] += (int) kl + valueBytes;
+            if (pos[0] > limit) {
+                throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " runs past the page end");
+            }
+            if (i > 0 && Arrays.compareUnsigned(b, keyOff[i - 1], keyOff[i - 1] + keyLen[i - 1],
+                    b, keyOff[i], keyOff[i] + keyLen[i]) >= 0) {
+                throw io.corrupt(pageNo, "keys of leaf " + pageNo + " are out of order at cell " + i);
+            }
+        }
+        return new LeafNode(pageNo, b, n, pos[0], cellOff, keyOff, keyLen);
+    }
+
+    /** The rare leaf with keys on overflow pages is decoded whole (keys read from their blobs). */
+    private LeafNode decodeLeafWithKeyBlobs(int pageNo, byte[] b, int n) throws IOException {
         LeafNode leaf = new LeafNode(pageNo, n);
         int[] pos = {CellLayout.NODE_HEADER};
         int limit = b.length;
@@ -55,9 +91,6 @@ final class NodeCodec implements PageDecoder {
             int flags = b[pos[0]++];
             long keyLen = Bytes.getVarint(b, pos, limit);
             long valueLen = Bytes.getVarint(b, pos, limit);
-            if (keyLen > dev.braid.store.Braid.MAX_KEY_BYTES || valueLen > Integer.MAX_VALUE) {
-                throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " has impossible lengths");
-            }
             BlobRef keyBlob = null;
             byte[] key;
             if ((flags & CellLayout.FLAG_KEY_BLOB) != 0) {
@@ -66,12 +99,8 @@ final class NodeCodec implements PageDecoder {
             } else {
                 key = slice(b, pos, (int) keyLen, limit);
             }
-            Object value;
-            if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0) {
-                value = readRef(b, pos, valueLen, limit);
-            } else {
-                value = slice(b, pos, (int) valueLen, limit);
-            }
+            Object value = (flags & CellLayout.FLAG_VALUE_BLOB) != 0
+                    ? readRef(b, pos, valueLen, limit) : slice(b, pos, (int) valueLen, limit);
             if (prev != null && Arrays.compareUnsigned(prev, key) >= 0) {
                 throw io.corrupt(pageNo, "keys of leaf " + pageNo + " are out of order at cell " + i);
             }

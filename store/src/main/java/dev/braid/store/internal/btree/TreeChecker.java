@@ -103,13 +103,16 @@ public final class TreeChecker {
             findings.add(io.corrupt(leaf.pageNo(), "leaf " + leaf.pageNo() + " is at depth " + depth
                     + ", others at " + leafDepth));
         }
+        byte[] prev = null;
         for (int i = 0; i < leaf.n; i++) {
-            if (i > 0 && Arrays.compareUnsigned(leaf.keys[i - 1], leaf.keys[i]) >= 0) {
+            byte[] key = leaf.key(i);
+            if (prev != null && Arrays.compareUnsigned(prev, key) >= 0) {
                 findings.add(io.corrupt(leaf.pageNo(), "keys of leaf " + leaf.pageNo() + " out of order"));
             }
-            checkBounds(leaf.pageNo(), leaf.keys[i], lo, hi);
-            claimBlob(leaf.keyBlobs[i]);
-            if (leaf.values[i] instanceof BlobRef ref) {
+            prev = key;
+            checkBounds(leaf.pageNo(), key, lo, hi);
+            claimBlob(leaf.keyBlob(i));
+            if (leaf.value(i) instanceof BlobRef ref) {
                 claimBlob(ref);
             }
         }

@@ -41,14 +41,14 @@ public final class TreeCursor {
                 if (!normalizeForward()) {
                     return new ScanBatch(out, true);
                 }
-                byte[] key = leaf.keys[pos];
+                byte[] key = leaf.key(pos);
                 if (to != null) {
                     int c = Arrays.compareUnsigned(key, to);
                     if (c > 0 || (c == 0 && !toInc)) {
                         return new ScanBatch(out, true);
                     }
                 }
-                byte[] value = tree.materialize(leaf.values[pos]);
+                byte[] value = leaf.valueCopy(pos, tree.blobs);
                 out.add(new Entry(key, value));
                 bytes += key.length + value.length;
                 pos++;
@@ -64,14 +64,14 @@ public final class TreeCursor {
             if (!normalizeBackward()) {
                 return new ScanBatch(out, true);
             }
-            byte[] key = leaf.keys[pos];
+            byte[] key = leaf.key(pos);
             if (from != null) {
                 int c = Arrays.compareUnsigned(key, from);
                 if (c < 0 || (c == 0 && !fromInc)) {
                     return new ScanBatch(out, true);
                 }
             }
-            byte[] value = tree.materialize(leaf.values[pos]);
+            byte[] value = leaf.valueCopy(pos, tree.blobs);
             out.add(new Entry(key, value));
             bytes += key.length + value.length;
             pos--;

@@ -23,6 +23,13 @@ public abstract class Page {
         return dirty;
     }
 
+    /**
+     * Called by the pager just before the page becomes dirty: a page kept in a compact read-only
+     * form turns itself into its mutable form here. Writer only.
+     */
+    protected void beforeChange() {
+    }
+
     /** Bytes the encoded page uses (must stay at or below the page size once the writer is done). */
     public abstract int encodedSize();
 

@@ -103,6 +103,7 @@ public final class Pager {
         if (p.dirty) {
             return;
         }
+        p.beforeChange();
         p.dirty = true;
         cache.remove(storeId, p.pageNo()); // P1
         spilled.remove(p.pageNo());
