@@ -28,6 +28,7 @@ public final class BTree {
     final BlobStore blobs;
     final CellLayout layout;
     final Rebalancer rebalancer;
+    private final NodeCodec codec;
     int root;
     int rootCrc;
     private long count;
@@ -40,7 +41,8 @@ public final class BTree {
         this.pager = pager;
         this.layout = new CellLayout(pager.pageSize());
         this.blobs = new BlobStore(pager);
-        pager.setDecoder(new NodeCodec(pager.io(), blobs, layout));
+        this.codec = new NodeCodec(pager.io(), blobs, layout);
+        pager.setDecoder(codec);
         this.root = root;
         this.rootCrc = rootCrc;
         this.count = count;
@@ -213,6 +215,9 @@ public final class BTree {
         byte[] image = new byte[layout.pageSize];
         p.encode(image);
         out.add(new PageIo.Image(pageNo, image));
+        if (p instanceof LeafNode leaf && !leaf.hasKeyBlobs()) {
+            leaf.pack((LeafNode) codec.decode(pageNo, image)); // compact form for the cache
+        }
         return Crc.of(image);
     }
 }

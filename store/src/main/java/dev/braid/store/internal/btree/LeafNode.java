@@ -53,6 +53,30 @@ final class LeafNode extends Page {
         this.keyLen = keyLen;
     }
 
+    /** Switches this (sealed, unchanged since) leaf to the packed form over its own image. */
+    void pack(LeafNode packed) {
+        image = packed.image;
+        cellOff = packed.cellOff;
+        keyOff = packed.keyOff;
+        keyLen = packed.keyLen;
+        keys = null;
+        values = null;
+        keyBlobs = null;
+    }
+
+    /** Whether some key lives on overflow pages (such leaves are never packed). */
+    boolean hasKeyBlobs() {
+        if (image != null) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (keyBlobs[i] != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Key {@code i}; the caller must not modify it (packed: a fresh copy). */
     byte[] key(int i) {
         return image == null ? keys[i] : Arrays.copyOfRange(image, keyOff[i], keyOff[i] + keyLen[i]);

@@ -76,7 +76,7 @@ public final class Pager {
      * is a transaction page (P2).
      */
     public Page get(int pageNo, int expectedCrc) throws IOException {
-        Page p = dirty.get(pageNo);
+        Page p = dirty.isEmpty() ? null : dirty.get(pageNo);
         if (p != null) {
             return p;
         }
