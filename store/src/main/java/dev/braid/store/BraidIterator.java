@@ -49,6 +49,7 @@ public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
             throw new NoSuchElementException();
         }
         Entry e = buffer.poll();
+        ensureOpen();
         return new Entry(e.key().clone(), e.value());
     }
 
@@ -77,15 +78,16 @@ public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
         }
     }
 
+    /** May run on another thread (the store closing): only sets the flag the owner checks. */
     private void markClosed() {
         closed = true;
-        buffer.clear();
     }
 
     @Override
     public void close() {
         if (!closed) {
             markClosed();
+            buffer.clear();
             unregister.run();
         }
     }

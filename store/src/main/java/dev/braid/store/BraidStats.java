@@ -5,7 +5,7 @@ package dev.braid.store;
  *
  * @param pageSizeBytes page size of the store
  * @param pageFileBytes length of the page file
- * @param logBytes bytes of the log in use (frames since the last log reset)
+ * @param logBytes bytes of the log in use: its 512-byte header plus the frames since the last reset
  * @param pageCount pages allocated in the page file, header page included
  * @param freePages pages on the free list
  * @param entries exact number of keys

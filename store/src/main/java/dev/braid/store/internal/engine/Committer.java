@@ -24,7 +24,7 @@ final class Committer {
     private final Pager pager;
     private final BTree tree;
     private final Durability durability;
-    private HeaderPage committed;
+    private volatile HeaderPage committed; // read by other threads for lastCommitSequence
     private byte[] committedMetaBytes;
 
     Committer(Storage storage, Pager pager, BTree tree, Durability durability, HeaderPage committed,

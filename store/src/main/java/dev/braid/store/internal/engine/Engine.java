@@ -195,7 +195,12 @@ public final class Engine {
             committedMeta = meta;
             long logBytes = storage.logBytes();
             if (logBytes > opts.maxLogBytes() || (!opts.backgroundCheckpoints() && logBytes > opts.checkpointLogBytes())) {
-                storage.checkpoint();
+                try {
+                    storage.checkpoint();
+                } catch (IOException e) {
+                    // The commit itself is durable; the store fails for what comes next (E1).
+                    fail(new BraidIOException("checkpoint after commit failed in " + dir, e));
+                }
             } else if (logBytes > opts.checkpointLogBytes()) {
                 checkpointer.request();
             }

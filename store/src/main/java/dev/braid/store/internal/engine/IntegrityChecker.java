@@ -44,10 +44,17 @@ final class IntegrityChecker {
         }
         int[] free = {0};
         try {
-            pager.freeList().walkCurrent(p -> claimFree(p, "free-list trunk"), p -> {
+            pager.freeList().walkCurrent(p -> {
+                free[0]++;
+                claimFree(p, "free-list trunk");
+            }, p -> {
                 free[0]++;
                 claimFree(p, "free page");
             });
+            if (free[0] != pager.freeList().count()) {
+                findings.add(new IntegrityFinding(null, -1, "free list holds " + free[0]
+                        + " pages but its count says " + pager.freeList().count()));
+            }
         } catch (CorruptionException e) {
             add(e);
         }

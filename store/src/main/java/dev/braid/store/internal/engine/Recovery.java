@@ -88,7 +88,7 @@ final class Recovery {
                 headerOffset = 0;
             } else {
                 headerFile = logPath;
-                headerOffset = -1;
+                headerOffset = rec.lastCommitOffset();
             }
             HeaderPage header = HeaderPage.checksumOk(headerImage) && HeaderPage.identityProblem(headerImage) == null
                     ? HeaderPage.decode(headerImage) : null;

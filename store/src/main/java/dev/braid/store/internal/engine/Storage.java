@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,8 +35,8 @@ final class Storage implements PageIo {
     private final ReentrantLock checkpointLock = new ReentrantLock();
     private volatile long backfilledEnd = LogFile.HEADER_BYTES;
     private volatile long checkpoints;
-    private volatile long pageBytesRead;
-    private volatile long pageBytesWritten;
+    private final LongAdder pageBytesRead = new LongAdder();
+    private final LongAdder pageBytesWritten = new LongAdder();
     private long salt;
     private long nextSeq;
     private long lastCommitSeq;
@@ -67,7 +68,7 @@ final class Storage implements PageIo {
         byte[] image = new byte[pageSize];
         long offset = (long) pageNo * pageSize;
         int n = pages.read(offset, image, 0, pageSize);
-        pageBytesRead += n;
+        pageBytesRead.add(n);
         if (n < pageSize) {
             throw new CorruptionException(pages.path(), offset, "page file ends before page " + pageNo);
         }
@@ -146,7 +147,7 @@ final class Storage implements PageIo {
 
     private void writeRun(int firstPage, byte[] buf, int count) throws IOException {
         pages.write((long) firstPage * pageSize, buf, 0, count * pageSize);
-        pageBytesWritten += (long) count * pageSize;
+        pageBytesWritten.add((long) count * pageSize);
     }
 
     /** Starts the log over when D3 allows and no checkpoint is running. Writer only. */
@@ -205,11 +206,11 @@ final class Storage implements PageIo {
     }
 
     long bytesRead() {
-        return pageBytesRead + log.bytesRead();
+        return pageBytesRead.sum() + log.bytesRead();
     }
 
     long bytesWritten() {
-        return pageBytesWritten + log.bytesWritten();
+        return pageBytesWritten.sum() + log.bytesWritten();
     }
 
     LogFile log() {

@@ -120,6 +120,7 @@ public final class PageCache {
         });
         probation.removeIf(s -> s.removed);
         protectedQueue.removeIf(s -> s.removed);
+        deadSlots = 0;
     }
 
     /** Charges (positive) or releases (negative) bytes held by a store's dirty pages. */
@@ -144,6 +145,7 @@ public final class PageCache {
                 return; // nothing clean left: the rest is reserved by dirty pages
             }
             if (s.removed) {
+                deadSlots--;
                 continue;
             }
             if (s.referenced && spins++ < 1_000_000) {

@@ -103,9 +103,9 @@ public final class Pager {
         if (p.dirty) {
             return;
         }
+        cache.remove(storeId, p.pageNo()); // P1
         p.beforeChange();
         p.dirty = true;
-        cache.remove(storeId, p.pageNo()); // P1
         spilled.remove(p.pageNo());
         dirty.put(p.pageNo(), p);
         cache.reserve(pageCost);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 
 /**
@@ -47,8 +48,8 @@ public final class LogFile {
     private final HashMap<Integer, Long> latest = new HashMap<>();
     private final HashMap<Integer, Long> txnFrames = new HashMap<>();
     private final HashMap<Integer, Long> committed = new HashMap<>();
-    private volatile long bytesWritten;
-    private volatile long bytesRead;
+    private final LongAdder bytesWritten = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
 
     private LogFile(StoreFile file, int pageSize) {
         this.file = file;
@@ -76,7 +77,7 @@ public final class LogFile {
      * when the log was last reset (the page file's header must not be older: L4).
      */
     public record Recovered(LogFile log, byte[] lastCommitImage, long frames, boolean headerDamaged,
-                            long checkpointedSeq) {
+                            long checkpointedSeq, long lastCommitOffset) {
     }
 
     /**
@@ -88,14 +89,18 @@ public final class LogFile {
         LogFile log = new LogFile(file, pageSize);
         byte[] h = new byte[HEADER_BYTES];
         int n = file.read(0, h, 0, HEADER_BYTES);
-        if (n >= 12) {
+        boolean zeroMagic = true;
+        for (int i = 0; i < Math.min(n, 8); i++) {
+            zeroMagic &= h[i] == 0;
+        }
+        if (n >= 12 && !zeroMagic) { // an all-zero header is damage, not someone else's file
             for (int i = 0; i < 8; i++) {
                 if (h[i] != MAGIC[i]) {
                     throw new IncompatibleFormatException(file.path() + " is not a Braid log (bad magic)");
                 }
             }
             int version = Bytes.getInt(h, 8);
-            if (version > FORMAT_VERSION) {
+            if (version > FORMAT_VERSION || version < 1) {
                 throw new IncompatibleFormatException(file.path() + " has log format version " + version
                         + "; this build reads up to " + FORMAT_VERSION);
             }
@@ -104,7 +109,7 @@ public final class LogFile {
         c.update(h, 0, HEADER_BYTES - 4);
         if (n < HEADER_BYTES || (int) c.getValue() != Bytes.getInt(h, HEADER_BYTES - 4)) {
             log.end = HEADER_BYTES;
-            return new Recovered(log, null, 0, true, -1);
+            return new Recovered(log, null, 0, true, -1, -1);
         }
         if (Bytes.getInt(h, 12) != pageSize) {
             throw new IncompatibleFormatException(file.path() + " was written with page size "
@@ -115,13 +120,15 @@ public final class LogFile {
         long off = HEADER_BYTES;
         long frames = 0;
         byte[] lastCommitImage = null;
+        int lastCommitCrc = log.lastCrc;
+        long lastCommitOffset = -1;
         int chunkFrames = Math.max(1, (1 << 20) / log.frameSize);
         byte[] buf = new byte[chunkFrames * log.frameSize];
         HashMap<Integer, Long> pending = new HashMap<>();
         outer:
         while (true) {
             int got = file.read(off, buf, 0, buf.length);
-            log.bytesRead += got;
+            log.bytesRead.add(got);
             int whole = got / log.frameSize;
             for (int i = 0; i < whole; i++) {
                 int base = i * log.frameSize;
@@ -138,6 +145,8 @@ public final class LogFile {
                     log.committed.putAll(pending);
                     pending.clear();
                     log.lastCommitEnd = frameOff + log.frameSize;
+                    lastCommitCrc = log.lastCrc;
+                    lastCommitOffset = frameOff;
                     lastCommitImage = new byte[pageSize];
                     System.arraycopy(buf, base + FRAME_HEADER_BYTES, lastCommitImage, 0, pageSize);
                 }
@@ -149,13 +158,13 @@ public final class LogFile {
         }
         if (lastCommitImage == null) {
             log.lastCommitEnd = HEADER_BYTES;
-            log.lastCrc = Bytes.getInt(h, HEADER_BYTES - 4);
         }
+        log.lastCrc = lastCommitCrc; // appends continue the chain after the last commit frame
         // Frames after the last commit are discarded: appends continue after the last commit.
         log.end = log.lastCommitEnd;
         log.txnStart = log.end;
         log.latest.putAll(log.committed);
-        return new Recovered(log, lastCommitImage, frames, false, Bytes.getLong(h, 24));
+        return new Recovered(log, lastCommitImage, frames, false, Bytes.getLong(h, 24), lastCommitOffset);
     }
 
     /** CRC of the frame at {@code base} in {@code buf}, chained from its previous four bytes. */
@@ -184,7 +193,7 @@ public final class LogFile {
         int crc = (int) c.getValue();
         Bytes.putInt(h, HEADER_BYTES - 4, crc);
         file.write(0, h, 0, HEADER_BYTES);
-        bytesWritten += HEADER_BYTES;
+        bytesWritten.add(HEADER_BYTES);
         salt = newSalt;
         lastCrc = crc;
         end = HEADER_BYTES;
@@ -213,7 +222,7 @@ public final class LogFile {
                 Bytes.putInt(buf, base + frameSize - 4, crc);
             }
             file.write(end, buf, 0, buf.length);
-            bytesWritten += buf.length;
+            bytesWritten.add(buf.length);
             for (int i = from; i < to; i++) {
                 long off = end + (long) (i - from) * frameSize;
                 latest.put(images.get(i).pageNo(), off);
@@ -245,7 +254,7 @@ public final class LogFile {
     public byte[] readFrame(long offset, int expectedPageNo) throws IOException {
         byte[] buf = new byte[4 + frameSize];
         int got = file.read(offset - 4, buf, 0, buf.length);
-        bytesRead += got;
+        bytesRead.add(got);
         if (got < buf.length) {
             throw new CorruptionException(file.path(), offset, "log frame is cut short");
         }
@@ -320,11 +329,11 @@ public final class LogFile {
     }
 
     public long bytesWritten() {
-        return bytesWritten;
+        return bytesWritten.sum();
     }
 
     public long bytesRead() {
-        return bytesRead;
+        return bytesRead.sum();
     }
 
     public StoreFile file() {
