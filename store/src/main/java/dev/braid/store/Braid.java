@@ -14,7 +14,8 @@ import java.util.Objects;
  * become durable together, with a small metadata map, at the next {@link #commit}. After a crash the
  * store reopens exactly at its last commit; writes made after it are gone.
  *
- * <p>Thread safety: any number of threads may read while one writes; writes are serialized.
+ * <p>Thread safety: any number of threads may read while one writes; the store serializes writes
+ * from several threads itself (Kafka Streams has one writer per store, the stream thread).
  * Iterators stay usable while the store is written and are closed when the store is.
  */
 public final class Braid implements AutoCloseable {

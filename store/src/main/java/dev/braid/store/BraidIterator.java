@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Walks a key range in one direction. It reads in small batches, each a consistent view taken
- * under the store's read lock, and resumes after the last key it returned, so it keeps working
- * while the store is written: a key written ahead of its position is seen, one behind it is not.
- * Not thread safe; close it (or the store) when done.
+ * Walks a key range in one direction. It reads in batches (up to 128 entries or 256 KiB), each a
+ * consistent view taken under the store's read lock, and resumes strictly after the last key it
+ * read, so it keeps working while the store is written. Writes made while it is open may or may not
+ * be seen: those behind its position never are, those beyond its current batch are. Not thread
+ * safe; close it (or the store) when done.
  */
 public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
     private static final int BATCH_ENTRIES = 128;

@@ -4,7 +4,7 @@ import dev.braid.store.internal.io.FileSystem;
 import java.util.Objects;
 
 /**
- * How a store is opened. Immutable; build with {@link #builder()}. Defaults need no tuning: 8 KiB
+ * How a store is opened. Immutable; build with {@link #builder()}. Defaults need no tuning: 4 KiB
  * pages, a private 64 MiB cache, {@link Durability#NORMAL}, background checkpoints when the log
  * passes 64 MiB.
  */
@@ -59,7 +59,11 @@ public final class BraidOptions {
         return checkpointLogBytes;
     }
 
-    /** Log size past which a commit runs the checkpoint itself, so the log stays bounded. */
+    /**
+     * Log size past which a commit runs the checkpoint itself, so the log stays bounded (it may pass
+     * this by at most one commit). Never below {@link #checkpointLogBytes()}: a smaller setting is
+     * raised to it.
+     */
     public long maxLogBytes() {
         return maxLogBytes;
     }
@@ -80,7 +84,7 @@ public final class BraidOptions {
 
     /** Builder of {@link BraidOptions}. */
     public static final class Builder {
-        private int pageSizeBytes = 8192;
+        private int pageSizeBytes = 4096;
         private long cacheBytes = 64L << 20;
         private BraidCache cache;
         private Durability durability = Durability.NORMAL;

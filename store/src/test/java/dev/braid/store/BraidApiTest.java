@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -606,6 +607,37 @@ class BraidApiTest {
     }
 
     @Test
+    void uncommittedWritesLargerThanTheCacheAreGoneAfterReopen() {
+        BraidOptions tiny = BraidOptions.builder().pageSizeBytes(512).cacheBytes(64 * 1024)
+                .checkpointLogBytes(4 * 1024).maxLogBytes(16 * 1024).backgroundCheckpoints(false).build();
+        byte[] big = random(8 << 20, 3);
+        try (Braid store = Braid.open(dir, tiny)) {
+            for (int i = 0; i < 1_000; i++) {
+                store.put(intKey(i), bytes("v" + i));
+            }
+            store.commit(Map.of("at", "1"));
+            // far more than the 64 KiB cache: dirty pages must spill before any commit
+            store.put(intKey(5_000), big);
+            for (int i = 0; i < 1_000; i++) {
+                store.delete(intKey(i));
+            }
+            assertArrayEquals(big, store.get(intKey(5_000)));
+            assertEquals(1, store.count());
+            assertEquals(List.of(), store.check());
+        }
+        for (int reopen = 0; reopen < 3; reopen++) {
+            try (Braid store = Braid.open(dir, tiny)) {
+                assertEquals(1_000, store.count(), "reopen " + reopen);
+                assertNull(store.get(intKey(5_000)));
+                assertArrayEquals(bytes("v7"), store.get(intKey(7)));
+                assertEquals(Map.of("at", "1"), store.committedMetadata());
+                assertEquals(List.of(), store.check());
+                store.put(intKey(5_000), big); // spilled again, dropped again
+            }
+        }
+    }
+
+    @Test
     void neverCommittedStoreReopensEmpty() {
         try (Braid store = Braid.open(dir)) {
             store.put(k(1), V);
@@ -637,6 +669,36 @@ class BraidApiTest {
         }
         try (Braid store = Braid.open(dir)) {
             assertEquals(metadata, store.committedMetadata());
+        }
+    }
+
+    @Test
+    void metadataLargerThanManyPagesRoundTrips() {
+        BraidOptions tinyPages = BraidOptions.builder().pageSizeBytes(512).backgroundCheckpoints(false).build();
+        Map<String, String> big = new HashMap<>();
+        for (int i = 0; i < 5_000; i++) {
+            big.put("partition-" + i, Long.toString(i * 1_234_567L));
+        }
+        try (Braid store = Braid.open(dir, tinyPages)) {
+            store.put(k(1), V);
+            store.commit(big);
+            for (int round = 0; round < 20; round++) {
+                Map<String, String> next = new HashMap<>();
+                for (int i = 0; i < (round * 97) % 3_000; i++) {
+                    next.put("p" + i, "r" + round);
+                }
+                store.commit(next); // shrinks and grows across page boundaries
+                assertEquals(next, store.committedMetadata());
+                if (round % 5 == 0) {
+                    store.checkpoint();
+                }
+            }
+            store.commit(big);
+            assertEquals(List.of(), store.check());
+        }
+        try (Braid store = Braid.open(dir, tinyPages)) {
+            assertEquals(big, store.committedMetadata());
+            assertEquals(List.of(), store.check());
         }
     }
 

@@ -69,6 +69,8 @@ public final class Engine {
         try {
             if (opts.createIfMissing()) {
                 opts.fileSystem().createDirectories(dir);
+            } else if (!opts.fileSystem().exists(dir.resolve(Recovery.PAGE_FILE))) {
+                throw new BraidException("no Braid store in " + dir);
             }
             dirLock = opts.fileSystem().tryLock(dir.resolve(Recovery.LOCK_FILE));
             if (dirLock == null) {
