@@ -840,7 +840,7 @@ class BraidApiTest {
             assertEquals(0, store.count());
             assertEquals(dir, store.directory());
             BraidStats stats = store.stats();
-            assertEquals(8192, stats.pageSizeBytes());
+            assertEquals(BraidOptions.defaults().pageSizeBytes(), stats.pageSizeBytes());
             assertEquals(0, stats.entries());
             assertEquals(0, stats.lastCommitSequence());
         }
