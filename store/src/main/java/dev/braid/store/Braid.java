@@ -64,6 +64,21 @@ public final class Braid implements AutoCloseable {
         engine.delete(checkKey(key));
     }
 
+    /**
+     * A blind write: sets {@code key} without reading anything or touching a tree page. It goes to
+     * an in-memory write buffer, is visible to readers at once like any write, and reaches the
+     * B+tree at the next commit or when the buffer is full, in key order (into an empty tree, as a
+     * bottom-up bulk build). For restores and other bulk loads.
+     */
+    public void blindPut(byte[] key, byte[] value) {
+        engine.blindPut(checkKey(key), checkValue(value));
+    }
+
+    /** A blind delete: see {@link #blindPut}. */
+    public void blindDelete(byte[] key) {
+        engine.blindDelete(checkKey(key));
+    }
+
     /** Applies every operation of {@code batch} atomically. */
     public void write(WriteBatch batch) {
         Objects.requireNonNull(batch, "batch");

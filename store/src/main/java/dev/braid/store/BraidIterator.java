@@ -4,7 +4,6 @@ import dev.braid.store.internal.engine.Engine;
 import dev.braid.store.internal.btree.ScanBatch;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
@@ -38,8 +37,8 @@ public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
     @Override
     public boolean hasNext() {
         ensureOpen();
-        if (buffer.isEmpty() && !exhausted) {
-            refill();
+        while (buffer.isEmpty() && !exhausted) {
+            refill(); // a batch can be empty without ending the walk (all deleted keys)
         }
         return !buffer.isEmpty();
     }
@@ -65,12 +64,11 @@ public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
     private void refill() {
         ScanBatch batch = engine.scan(range.fromRef(), range.fromInclusive(), range.toRef(), range.toInclusive(),
                 reverse, lastKey, BATCH_ENTRIES, BATCH_BYTES);
-        List<Entry> entries = batch.entries();
         exhausted = batch.endReached();
-        if (!entries.isEmpty()) {
-            lastKey = entries.get(entries.size() - 1).key();
-            buffer.addAll(entries);
+        if (batch.resumeKey() != null) {
+            lastKey = batch.resumeKey();
         }
+        buffer.addAll(batch.entries());
     }
 
     private void ensureOpen() {

@@ -20,6 +20,7 @@ public final class BraidOptions {
     private final long maxLogBytes;
     private final boolean backgroundCheckpoints;
     private final boolean createIfMissing;
+    private final long writeBufferBytes;
     private final FileSystem fileSystem;
 
     private BraidOptions(Builder b) {
@@ -30,6 +31,7 @@ public final class BraidOptions {
         this.maxLogBytes = Math.max(b.maxLogBytes, b.checkpointLogBytes);
         this.backgroundCheckpoints = b.backgroundCheckpoints;
         this.createIfMissing = b.createIfMissing;
+        this.writeBufferBytes = b.writeBufferBytes;
         this.fileSystem = b.fileSystem;
     }
 
@@ -77,6 +79,11 @@ public final class BraidOptions {
         return createIfMissing;
     }
 
+    /** Bytes of blind writes buffered in memory before they are written into the tree. */
+    public long writeBufferBytes() {
+        return writeBufferBytes;
+    }
+
     /** The file layer; the real one unless a test injects another. */
     public FileSystem fileSystem() {
         return fileSystem;
@@ -92,6 +99,7 @@ public final class BraidOptions {
         private long maxLogBytes = 256L << 20;
         private boolean backgroundCheckpoints = true;
         private boolean createIfMissing = true;
+        private long writeBufferBytes = 16L << 20;
         private FileSystem fileSystem = FileSystem.real();
 
         private Builder() {
@@ -145,6 +153,15 @@ public final class BraidOptions {
 
         public Builder backgroundCheckpoints(boolean on) {
             this.backgroundCheckpoints = on;
+            return this;
+        }
+
+        /** Budget of the blind-write buffer (at least 1 KiB); it counts against the cache budget. */
+        public Builder writeBufferBytes(long bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("writeBufferBytes must be at least 1 KiB, got " + bytes);
+            }
+            this.writeBufferBytes = bytes;
             return this;
         }
 

@@ -12,26 +12,63 @@ import java.util.Objects;
  * until the batch has been written.
  */
 public final class WriteBatch {
-    /** One operation; a null value is a delete. */
-    public record Op(byte[] key, byte[] value) {
+    /** One operation; a null value is a delete; {@code blind} puts it on the blind-write path. */
+    public record Op(byte[] key, byte[] value, boolean blind) {
+        /** A tree write (not blind). */
+        public Op(byte[] key, byte[] value) {
+            this(key, value, false);
+        }
     }
 
     private final List<Op> ops = new ArrayList<>();
     private long bytes;
+    private boolean unlogged;
 
     public WriteBatch put(byte[] key, byte[] value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value (use delete to remove a key)");
-        ops.add(new Op(key, value));
+        ops.add(new Op(key, value, false));
         bytes += key.length + value.length;
         return this;
     }
 
     public WriteBatch delete(byte[] key) {
         Objects.requireNonNull(key, "key");
-        ops.add(new Op(key, null));
+        ops.add(new Op(key, null, false));
         bytes += key.length;
         return this;
+    }
+
+    /** A blind put: see {@link Braid#blindPut}. */
+    public WriteBatch blindPut(byte[] key, byte[] value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value (use blindDelete to remove a key)");
+        ops.add(new Op(key, value, true));
+        bytes += key.length + value.length;
+        return this;
+    }
+
+    /** A blind delete: see {@link Braid#blindDelete}. */
+    public WriteBatch blindDelete(byte[] key) {
+        Objects.requireNonNull(key, "key");
+        ops.add(new Op(key, null, true));
+        bytes += key.length;
+        return this;
+    }
+
+    /**
+     * Marks the batch's blind writes as unlogged: the caller can replay them from elsewhere (a
+     * changelog), so they need not be written to the log. Braid never logs blind writes today (a
+     * commit writes them out with the rest), so the mark changes nothing yet; it records intent.
+     */
+    public WriteBatch unlogged() {
+        this.unlogged = true;
+        return this;
+    }
+
+    /** Whether {@link #unlogged()} was called. */
+    public boolean isUnlogged() {
+        return unlogged;
     }
 
     /** Number of operations. */
@@ -47,6 +84,7 @@ public final class WriteBatch {
     public void clear() {
         ops.clear();
         bytes = 0;
+        unlogged = false;
     }
 
     /** The operations in the order they were added. */

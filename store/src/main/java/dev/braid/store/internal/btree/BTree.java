@@ -68,6 +68,10 @@ public final class BTree {
         return count;
     }
 
+    void setCount(long count) {
+        this.count = count;
+    }
+
     public BlobStore blobs() {
         return blobs;
     }

@@ -39,13 +39,13 @@ public final class TreeCursor {
             seekForward(start, inclusive);
             while (true) {
                 if (!normalizeForward()) {
-                    return new ScanBatch(out, true);
+                    return new ScanBatch(out, true, null);
                 }
                 byte[] key = leaf.key(pos);
                 if (to != null) {
                     int c = Arrays.compareUnsigned(key, to);
                     if (c > 0 || (c == 0 && !toInc)) {
-                        return new ScanBatch(out, true);
+                        return new ScanBatch(out, true, null);
                     }
                 }
                 byte[] value = leaf.valueCopy(pos, tree.blobs);
@@ -53,7 +53,7 @@ public final class TreeCursor {
                 bytes += key.length + value.length;
                 pos++;
                 if (out.size() >= maxEntries || bytes >= maxBytes) {
-                    return new ScanBatch(out, false);
+                    return new ScanBatch(out, false, out.get(out.size() - 1).key());
                 }
             }
         }
@@ -62,13 +62,13 @@ public final class TreeCursor {
         seekBackward(start, inclusive);
         while (true) {
             if (!normalizeBackward()) {
-                return new ScanBatch(out, true);
+                return new ScanBatch(out, true, null);
             }
             byte[] key = leaf.key(pos);
             if (from != null) {
                 int c = Arrays.compareUnsigned(key, from);
                 if (c < 0 || (c == 0 && !fromInc)) {
-                    return new ScanBatch(out, true);
+                    return new ScanBatch(out, true, null);
                 }
             }
             byte[] value = leaf.valueCopy(pos, tree.blobs);
@@ -76,7 +76,7 @@ public final class TreeCursor {
             bytes += key.length + value.length;
             pos--;
             if (out.size() >= maxEntries || bytes >= maxBytes) {
-                return new ScanBatch(out, false);
+                return new ScanBatch(out, false, out.get(out.size() - 1).key());
             }
         }
     }

@@ -11,7 +11,8 @@ import dev.braid.store.StoreLockedException;
 import dev.braid.store.WriteBatch;
 import dev.braid.store.internal.btree.BTree;
 import dev.braid.store.internal.btree.ScanBatch;
-import dev.braid.store.internal.btree.TreeCursor;
+import dev.braid.store.internal.btree.BulkLoader;
+import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.Pager;
 import java.io.Closeable;
 import java.io.IOException;
@@ -43,6 +44,8 @@ public final class Engine {
     private final Committer committer;
     private final Checkpointer checkpointer;
     private final long spillLimitBytes;
+    private final WriteBuffer buffer = new WriteBuffer();
+    private final ReadPath readPath;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ConcurrentHashMap<Object, Runnable> iterators = new ConcurrentHashMap<>();
     private volatile Map<String, String> committedMeta;
@@ -61,6 +64,7 @@ public final class Engine {
         this.checkpointer = new Checkpointer(storage, this::failFromBackground);
         long cap = opts.cache().capacityBytes();
         this.spillLimitBytes = Math.max(cap / 2, 32L * pager.pageSize());
+        this.readPath = new ReadPath(tree, buffer);
     }
 
     /** Opens or creates the store in {@code dir}; see {@link Recovery}. */
@@ -102,7 +106,7 @@ public final class Engine {
         lock.readLock().lock();
         try {
             ensureUsable();
-            return tree.get(key);
+            return readPath.get(key);
         } catch (IOException e) {
             throw new BraidIOException("read failed in " + dir, e);
         } finally {
@@ -115,7 +119,7 @@ public final class Engine {
         lock.readLock().lock();
         try {
             ensureUsable();
-            return new TreeCursor(tree).scan(from, fromInc, to, toInc, reverse, after, maxEntries, maxBytes);
+            return readPath.scan(from, fromInc, to, toInc, reverse, after, maxEntries, maxBytes);
         } catch (IOException e) {
             throw new BraidIOException("read failed in " + dir, e);
         } finally {
@@ -127,7 +131,9 @@ public final class Engine {
         lock.readLock().lock();
         try {
             ensureUsable();
-            return tree.count();
+            return readPath.count();
+        } catch (IOException e) {
+            throw new BraidIOException("read failed in " + dir, e);
         } finally {
             lock.readLock().unlock();
         }
@@ -172,27 +178,77 @@ public final class Engine {
     }
 
     public void put(byte[] key, byte[] value) {
-        write(() -> tree.put(key, value));
+        write(() -> apply(key, value, false));
     }
 
     public void delete(byte[] key) {
-        write(() -> tree.delete(key));
+        write(() -> apply(key, null, false));
+    }
+
+    public void blindPut(byte[] key, byte[] value) {
+        write(() -> apply(key, value, true));
+    }
+
+    public void blindDelete(byte[] key) {
+        write(() -> apply(key, null, true));
     }
 
     public void write(List<WriteBatch.Op> ops) {
         write(() -> {
             for (WriteBatch.Op op : ops) {
-                if (op.value() == null) {
-                    tree.delete(op.key());
-                } else {
-                    tree.put(op.key(), op.value());
-                }
+                apply(op.key(), op.value(), op.blind());
             }
         });
     }
 
+    /**
+     * One write. A blind write, or a tree write to a key the buffer holds (W1: the newer tree write
+     * must not be shadowed by the older blind one), goes to the buffer; anything else to the tree.
+     */
+    private void apply(byte[] key, byte[] value, boolean blind) throws IOException {
+        if (blind || (!buffer.isEmpty() && buffer.lookup(key) != null)) {
+            long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
+            pager.cache().reserve(delta);
+            if (buffer.bytes() > opts.writeBufferBytes()) {
+                drainBuffer();
+            }
+        } else if (value == null) {
+            tree.delete(key);
+        } else {
+            tree.put(key, value);
+        }
+    }
+
+    /**
+     * Writes the buffer into the tree in key order: into an empty tree as a bottom-up bulk build,
+     * otherwise key by key (sorted, so each leaf is visited once per run of its keys).
+     */
+    private void drainBuffer() throws IOException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        BulkLoader loader = new BulkLoader(tree, () -> pager.maybeSpill(spillLimitBytes));
+        if (buffer.tombstones() == 0 && loader.treeIsEmpty()) {
+            loader.load(buffer.entries().entrySet().iterator());
+        } else {
+            int n = 0;
+            for (Map.Entry<byte[], byte[]> e : buffer.entries().entrySet()) {
+                if (e.getValue() == WriteBuffer.TOMBSTONE) {
+                    tree.delete(e.getKey());
+                } else {
+                    tree.put(e.getKey(), e.getValue());
+                }
+                if (++n % 256 == 0) {
+                    pager.maybeSpill(spillLimitBytes);
+                }
+            }
+        }
+        pager.cache().reserve(buffer.clear());
+    }
+
     public void commit(Map<String, String> meta) {
         write(() -> {
+            drainBuffer();
             committer.commit(meta);
             committedMeta = meta;
             long logBytes = storage.logBytes();
@@ -308,6 +364,7 @@ public final class Engine {
             } catch (IOException e) {
                 error = error == null ? e : error;
             }
+            pager.cache().reserve(buffer.clear());
             pager.release();
             release(dirLock);
             if (error != null) {
