@@ -36,6 +36,7 @@ final class Committer {
         this.committed = committed;
         this.committedMetaBytes = committedMetaBytes;
         storage.setTransactionSeq(committed.commitSeq + 1);
+        storage.setCommittedPageCount(committed.pageCount);
     }
 
     HeaderPage committedHeader() {
@@ -68,6 +69,7 @@ final class Committer {
         committed = h;
         committedMetaBytes = metaBytes;
         storage.setTransactionSeq(h.commitSeq + 1);
+        storage.setCommittedPageCount(h.pageCount);
         return h.commitSeq;
     }
 

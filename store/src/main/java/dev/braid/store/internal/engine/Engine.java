@@ -46,6 +46,7 @@ public final class Engine {
     private final long spillLimitBytes;
     private final WriteBuffer buffer = new WriteBuffer();
     private final ReadPath readPath;
+    private final long bufferLimitBytes;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ConcurrentHashMap<Object, Runnable> iterators = new ConcurrentHashMap<>();
     private volatile Map<String, String> committedMeta;
@@ -65,6 +66,8 @@ public final class Engine {
         long cap = opts.cache().capacityBytes();
         this.spillLimitBytes = Math.max(cap / 2, 32L * pager.pageSize());
         this.readPath = new ReadPath(tree, buffer);
+        // The buffer is charged to the cache budget, so it may take at most half of it.
+        this.bufferLimitBytes = Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2));
     }
 
     /** Opens or creates the store in {@code dir}; see {@link Recovery}. */
@@ -209,7 +212,7 @@ public final class Engine {
         if (blind || (!buffer.isEmpty() && buffer.lookup(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
             pager.cache().reserve(delta);
-            if (buffer.bytes() > opts.writeBufferBytes()) {
+            if (buffer.bytes() > bufferLimitBytes) {
                 drainBuffer();
             }
         } else if (value == null) {

@@ -20,7 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Durability order (docs/design/durability.md): D1 a checkpoint syncs the log before it writes
  * any page into the page file, so a torn page-file write is always repaired from the log; D2 the
  * page file is synced before the checkpoint counts as done; D3 the log is reset only when every
- * committed frame is checkpointed (D2 done) and no frame follows the last commit.
+ * committed frame is checkpointed (D2 done) and no frame follows the last commit; D5 pages past the
+ * committed end are written straight into the page file, which is synced before the commit frame
+ * that makes them part of the store.
  *
  * <p>Thread safety: reads run on reader threads; appends and resets on the writer (under the store's
  * write lock); {@link #checkpoint} on the writer or the background checkpointer, serialized by
@@ -40,6 +42,8 @@ final class Storage implements PageIo {
     private long salt;
     private long nextSeq;
     private long lastCommitSeq;
+    private int committedPageCount = Integer.MAX_VALUE;
+    private boolean freshUnsynced;
     private boolean closed;
 
     Storage(StoreFile pages, LogFile log, int pageSize, long salt) {
@@ -77,17 +81,68 @@ final class Storage implements PageIo {
 
     @Override
     public void appendUncommitted(List<Image> images) throws IOException {
-        maybeResetLog();
-        log.append(images, false, nextSeq);
+        List<Image> logged = writeFresh(images);
+        if (!logged.isEmpty()) {
+            maybeResetLog();
+            log.append(logged, false, nextSeq);
+        }
     }
 
-    /** Appends the commit's frames, the header page last (the commit frame), and syncs if asked. */
+    /**
+     * Appends the commit's frames, the header page last (the commit frame), and syncs if asked.
+     * Fresh pages written straight into the page file are synced first (D5).
+     */
     void appendCommit(List<Image> images, long seq, boolean sync) throws IOException {
+        List<Image> logged = writeFresh(images);
+        if (freshUnsynced) {
+            pages.sync(); // D5
+            freshUnsynced = false;
+        }
         maybeResetLog();
-        log.append(images, true, seq);
+        log.append(logged, true, seq);
         if (sync) {
             log.sync();
         }
+    }
+
+    /**
+     * Writes images of fresh pages (at or past the committed page count: no committed state and no
+     * log frame refers to them) straight into the page file, so a growing tree or a bulk build is
+     * written once instead of twice; returns the other images, which go to the log. Readers find
+     * fresh pages in the page file (no log frame), and a crash before the commit leaves them past
+     * the committed end, unreferenced (D5: the page file is synced before the commit frame).
+     */
+    private List<Image> writeFresh(List<Image> images) throws IOException {
+        List<Image> logged = new ArrayList<>(images.size());
+        int runStart = -1;
+        int runLen = 0;
+        byte[] run = null;
+        for (Image img : images) {
+            if (img.pageNo() < committedPageCount || img.pageNo() == 0) {
+                logged.add(img);
+                continue;
+            }
+            if (runLen > 0 && (img.pageNo() != runStart + runLen || runLen == 256)) {
+                writeRun(runStart, run, runLen);
+                runLen = 0;
+            }
+            if (runLen == 0) {
+                runStart = img.pageNo();
+                run = run == null ? new byte[256 * pageSize] : run;
+            }
+            System.arraycopy(img.bytes(), 0, run, runLen * pageSize, pageSize);
+            runLen++;
+            freshUnsynced = true;
+        }
+        if (runLen > 0) {
+            writeRun(runStart, run, runLen);
+        }
+        return logged;
+    }
+
+    /** The committed page count: pages at or past it are fresh. Writer only. */
+    void setCommittedPageCount(int count) {
+        this.committedPageCount = count;
     }
 
     @Override
