@@ -3,9 +3,7 @@ package dev.braid.store.internal.btree;
 import dev.braid.store.internal.page.Pager;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Builds a tree bottom-up from entries in strictly ascending key order: leaves are packed to
@@ -47,14 +45,14 @@ public final class BulkLoader {
     }
 
     /**
-     * Replaces the empty tree with one holding {@code entries} (ascending, no duplicates, no
-     * deletes). Returns the number of entries loaded.
+     * Replaces the empty tree with one holding {@code keys[i] -> values[i]} (keys ascending, no
+     * duplicates, no deletes). Returns the number of entries loaded.
      */
-    public long load(Iterator<Map.Entry<byte[], byte[]>> entries) throws IOException {
+    public long load(byte[][] keys, byte[][] values) throws IOException {
         if (!treeIsEmpty()) {
             throw new IllegalStateException("bulk load needs an empty tree");
         }
-        if (!entries.hasNext()) {
+        if (keys.length == 0) {
             return 0;
         }
         int leafLimit = (int) (layout.pageSize * FILL);
@@ -63,10 +61,9 @@ public final class BulkLoader {
         byte[] first = null;
         byte[] last = null;
         long count = 0;
-        while (entries.hasNext()) {
-            Map.Entry<byte[], byte[]> e = entries.next();
-            byte[] key = e.getKey().clone();
-            byte[] value = e.getValue();
+        for (int i = 0; i < keys.length; i++) {
+            byte[] key = keys[i].clone();
+            byte[] value = values[i];
             boolean keyInBlob = layout.leafKeyInBlob(key.length);
             boolean valueInBlob = value.length > 0 && layout.leafValueInBlob(key.length, value.length, keyInBlob);
             int cell = CellLayout.leafCell(key.length, value.length, keyInBlob, valueInBlob);

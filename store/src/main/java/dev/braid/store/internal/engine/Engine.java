@@ -231,17 +231,17 @@ public final class Engine {
             return;
         }
         BulkLoader loader = new BulkLoader(tree, () -> pager.maybeSpill(spillLimitBytes));
+        WriteBuffer.Sorted s = buffer.sorted();
         if (buffer.tombstones() == 0 && loader.treeIsEmpty()) {
-            loader.load(buffer.entries().entrySet().iterator());
+            loader.load(s.keys(), s.values());
         } else {
-            int n = 0;
-            for (Map.Entry<byte[], byte[]> e : buffer.entries().entrySet()) {
-                if (e.getValue() == WriteBuffer.TOMBSTONE) {
-                    tree.delete(e.getKey());
+            for (int i = 0; i < s.keys().length; i++) {
+                if (s.values()[i] == WriteBuffer.TOMBSTONE) {
+                    tree.delete(s.keys()[i]);
                 } else {
-                    tree.put(e.getKey(), e.getValue());
+                    tree.put(s.keys()[i], s.values()[i]);
                 }
-                if (++n % 256 == 0) {
+                if (i % 256 == 255) {
                     pager.maybeSpill(spillLimitBytes);
                 }
             }
@@ -291,7 +291,7 @@ public final class Engine {
         try {
             ensureUsable();
             return new BraidStats(pager.pageSize(), storage.pageFileBytes(), storage.logBytes(), pager.pageCount(),
-                    pager.freeList().count(), tree.count(), committer.committedHeader().commitSeq,
+                    pager.freeList().count(), readPath.count(), committer.committedHeader().commitSeq,
                     storage.checkpoints(), storage.bytesRead(), storage.bytesWritten());
         } catch (IOException e) {
             throw new BraidIOException("stats failed in " + dir, e);

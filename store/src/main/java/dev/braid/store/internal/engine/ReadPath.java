@@ -8,11 +8,8 @@ import dev.braid.store.internal.mergetree.WriteBuffer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 
 /**
  * Reads over both structures: the write buffer (newer) over the B+tree. A key in the buffer wins;
@@ -37,13 +34,24 @@ final class ReadPath {
 
     /** The exact number of live keys: the tree's count corrected for every buffered key. */
     long count() throws IOException {
-        long n = tree.count();
-        for (Map.Entry<byte[], byte[]> e : buffer.entries().entrySet()) {
-            boolean inTree = tree.get(e.getKey()) != null;
-            boolean deleted = e.getValue() == WriteBuffer.TOMBSTONE;
-            n += inTree ? (deleted ? -1 : 0) : (deleted ? 0 : 1);
+        long[] n = {tree.count()};
+        IOException[] error = {null};
+        buffer.forEach((key, value) -> {
+            if (error[0] != null) {
+                return;
+            }
+            try {
+                boolean inTree = tree.get(key) != null;
+                boolean deleted = value == WriteBuffer.TOMBSTONE;
+                n[0] += inTree ? (deleted ? -1 : 0) : (deleted ? 0 : 1);
+            } catch (IOException e) {
+                error[0] = e;
+            }
+        });
+        if (error[0] != null) {
+            throw error[0];
         }
-        return n;
+        return n[0];
     }
 
     /**
@@ -60,24 +68,33 @@ final class ReadPath {
         // The stretch the tree batch covers, in walk direction: (start, stop].
         byte[] stop = t.endReached() ? (reverse ? from : to) : t.resumeKey();
         boolean stopInc = t.endReached() ? (reverse ? fromInc : toInc) : true;
-        NavigableMap<byte[], byte[]> view = stretch(from, fromInc, to, toInc, reverse, after, stop, stopInc);
+        WriteBuffer.Sorted sorted = buffer.sorted();
+        int[] span = stretch(sorted, from, fromInc, to, toInc, reverse, after, stop, stopInc);
+        int step = reverse ? -1 : 1;
+        int bi = reverse ? span[1] - 1 : span[0];
+        int bEnd = reverse ? span[0] - 1 : span[1];
         List<Entry> out = new ArrayList<>(t.entries().size() + 16);
         Iterator<Entry> ti = t.entries().iterator();
-        Iterator<Map.Entry<byte[], byte[]>> bi = view.entrySet().iterator();
         Entry te = ti.hasNext() ? ti.next() : null;
-        Map.Entry<byte[], byte[]> be = bi.hasNext() ? bi.next() : null;
+        boolean haveB = bi != bEnd;
         int taken = 0;
         byte[] resume = null;
         boolean capped = false;
         long bytes = 0;
-        while (te != null || be != null) {
-            if (be != null && (taken >= maxEntries || bytes >= maxBytes)) {
+        while (te != null || haveB) {
+            if (haveB && (taken >= maxEntries || bytes >= maxBytes)) {
                 capped = true; // the buffer alone filled the batch: stop before its next key
                 break;
             }
-            int c = te == null ? 1 : be == null ? -1 : Arrays.compareUnsigned(te.key(), be.getKey());
-            if (reverse) {
-                c = -c;
+            byte[] bk = haveB ? sorted.keys()[bi] : null;
+            int c; // < 0: the tree's entry comes first in walk order
+            if (te == null) {
+                c = 1;
+            } else if (!haveB) {
+                c = -1;
+            } else {
+                c = Arrays.compareUnsigned(te.key(), bk);
+                c = reverse ? -c : c;
             }
             if (c < 0) {
                 out.add(te);
@@ -86,17 +103,18 @@ final class ReadPath {
                 te = ti.hasNext() ? ti.next() : null;
                 continue;
             }
-            byte[] v = be.getValue();
-            resume = be.getKey();
+            byte[] v = sorted.values()[bi];
+            resume = bk;
             if (v != WriteBuffer.TOMBSTONE) {
-                out.add(new Entry(be.getKey(), v.clone()));
-                bytes += be.getKey().length + v.length;
+                out.add(new Entry(bk, v.clone()));
+                bytes += bk.length + v.length;
             }
             taken++;
             if (c == 0) {
                 te = ti.hasNext() ? ti.next() : null;
             }
-            be = bi.hasNext() ? bi.next() : null;
+            bi += step;
+            haveB = bi != bEnd;
         }
         if (capped) {
             return new ScanBatch(out, false, resume);
@@ -104,8 +122,11 @@ final class ReadPath {
         return new ScanBatch(out, t.endReached(), t.endReached() ? null : t.resumeKey());
     }
 
-    /** The buffer's keys after {@code after} (or from the range's own start) up to {@code stop}. */
-    private NavigableMap<byte[], byte[]> stretch(byte[] from, boolean fromInc, byte[] to, boolean toInc,
+    /**
+     * The index range {@code [lo, hi)} of the buffer's keys after {@code after} (or from the
+     * range's own start) up to {@code stop}, in key order.
+     */
+    private static int[] stretch(WriteBuffer.Sorted s, byte[] from, boolean fromInc, byte[] to, boolean toInc,
             boolean reverse, byte[] after, byte[] stop, boolean stopInc) {
         byte[] lo;
         boolean loInc;
@@ -122,18 +143,8 @@ final class ReadPath {
             lo = stop;
             loInc = stopInc;
         }
-        NavigableMap<byte[], byte[]> m = buffer.entries();
-        if (lo != null && hi != null) {
-            int c = Arrays.compareUnsigned(lo, hi);
-            if (c > 0 || (c == 0 && !(loInc && hiInc))) {
-                return Collections.emptyNavigableMap();
-            }
-            m = m.subMap(lo, loInc, hi, hiInc);
-        } else if (lo != null) {
-            m = m.tailMap(lo, loInc);
-        } else if (hi != null) {
-            m = m.headMap(hi, hiInc);
-        }
-        return reverse ? m.descendingMap() : m;
+        int a = lo == null ? 0 : s.lowerBound(lo, loInc);
+        int b = hi == null ? s.keys().length : s.lowerBound(hi, !hiInc);
+        return new int[] {a, Math.max(a, b)};
     }
 }

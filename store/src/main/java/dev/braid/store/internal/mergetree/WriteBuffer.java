@@ -1,29 +1,71 @@
 package dev.braid.store.internal.mergetree;
 
 import java.util.Arrays;
-import java.util.NavigableMap;
-import java.util.TreeMap;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The in-memory write buffer of blind writes: the newest layer of the merge-tree. A blind write
- * reads nothing and touches no tree page; it lands here, sorted, a delete as a tombstone. The
- * buffer is drained into the tree at commit and when it passes its byte budget (see
+ * reads nothing and touches no tree page; it lands here, a delete as a tombstone. The buffer is a
+ * hash map, so a write or a point lookup costs one hash probe whatever its size; key order is
+ * produced only when asked for ({@link #sorted()}), by one sort that stays valid until the next
+ * write. It is drained into the tree at commit and when it passes its byte budget (see
  * docs/design/merge-policy.md).
  *
  * <p>Invariant W1: for a key held here, this entry is newer than anything below it, so reads look
  * here first, and a B+tree write to such a key goes through the buffer instead (the seed's
  * shadowing rule). Thread safety: mutated by the store's writer under the write lock; read by
- * readers under the read lock.
+ * readers under the read lock ({@link #sorted()} may sort under the read lock, so it is
+ * synchronized).
  */
 public final class WriteBuffer {
     /** The value of a deleted key. Compared by identity, never handed out. */
     public static final byte[] TOMBSTONE = new byte[0];
-    /** Heap bytes charged per entry on top of key and value (map node, array headers). */
-    static final int ENTRY_OVERHEAD = 96;
+    /** Heap bytes charged per entry on top of key and value (map node, key wrapper, headers). */
+    static final int ENTRY_OVERHEAD = 112;
 
-    private final TreeMap<byte[], byte[]> map = new TreeMap<>(Arrays::compareUnsigned);
+    /** A key with its hash, as the map's key. */
+    private record Key(byte[] bytes, int hash) {
+        static Key of(byte[] b) {
+            return new Key(b, Arrays.hashCode(b));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** The buffer in key order: parallel arrays, valid until the next write. */
+    public record Sorted(byte[][] keys, byte[][] values) {
+        /** Index of the first key at or after {@code key} (after it when not inclusive). */
+        public int lowerBound(byte[] key, boolean inclusive) {
+            int lo = 0;
+            int hi = keys.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                int c = Arrays.compareUnsigned(keys[mid], key);
+                if (c < 0 || (c == 0 && !inclusive)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+    }
+
+    private static final Sorted EMPTY = new Sorted(new byte[0][], new byte[0][]);
+
+    private final HashMap<Key, byte[]> map = new HashMap<>();
     private long bytes;
     private int tombstones;
+    private volatile Sorted sorted = EMPTY;
 
     /** Records a put (copying both arrays); returns the change in charged bytes. */
     public long put(byte[] key, byte[] value) {
@@ -36,7 +78,8 @@ public final class WriteBuffer {
     }
 
     private long store(byte[] key, byte[] value) {
-        byte[] old = map.put(key, value);
+        byte[] old = map.put(Key.of(key), value);
+        sorted = null;
         long delta = value.length;
         if (old == null) {
             delta += key.length + ENTRY_OVERHEAD;
@@ -55,7 +98,7 @@ public final class WriteBuffer {
 
     /** The buffered value of {@code key}: null when absent, {@link #TOMBSTONE} when deleted. */
     public byte[] lookup(byte[] key) {
-        return map.get(key);
+        return map.isEmpty() ? null : map.get(Key.of(key));
     }
 
     public boolean isEmpty() {
@@ -75,15 +118,39 @@ public final class WriteBuffer {
         return bytes;
     }
 
-    /** The entries in key order (a live view: do not change the buffer while walking it). */
-    public NavigableMap<byte[], byte[]> entries() {
-        return map;
+    /** The entries in key order; sorts once after each change. */
+    public Sorted sorted() {
+        Sorted s = sorted;
+        if (s != null) {
+            return s;
+        }
+        synchronized (this) {
+            if (sorted == null) {
+                @SuppressWarnings("unchecked")
+                Map.Entry<Key, byte[]>[] es = map.entrySet().toArray(new Map.Entry[0]);
+                Arrays.sort(es, (a, b) -> Arrays.compareUnsigned(a.getKey().bytes, b.getKey().bytes));
+                byte[][] ks = new byte[es.length][];
+                byte[][] vs = new byte[es.length][];
+                for (int i = 0; i < es.length; i++) {
+                    ks[i] = es[i].getKey().bytes;
+                    vs[i] = es[i].getValue();
+                }
+                sorted = new Sorted(ks, vs);
+            }
+            return sorted;
+        }
+    }
+
+    /** Calls {@code action} for every entry, in no particular order. */
+    public void forEach(java.util.function.BiConsumer<byte[], byte[]> action) {
+        map.forEach((k, v) -> action.accept(k.bytes, v));
     }
 
     /** Empties the buffer; returns the change in charged bytes (negative). */
     public long clear() {
         long freed = -bytes;
         map.clear();
+        sorted = EMPTY;
         bytes = 0;
         tombstones = 0;
         return freed;

@@ -149,14 +149,16 @@ public final class Pager {
 
     /**
      * Writes the older half of the dirty pages to the log as uncommitted frames when this store's
-     * dirty pages take more than {@code limitBytes} or the shared budget is exhausted, so memory
-     * stays bounded however large a transaction grows. Call between operations only.
+     * dirty pages take more than {@code limitBytes}, and all of them when the shared budget is
+     * exhausted, so memory stays bounded however large a transaction grows. Call between
+     * operations only.
      */
     public void maybeSpill(long limitBytes) throws IOException {
         if (dirty.isEmpty() || (dirtyBytes() <= limitBytes && cache.headroomBytes() > 0)) {
             return;
         }
-        int count = Math.max(1, dirty.size() / 2);
+        // Over this store's share: the older half. Budget exhausted (C1 needs headroom): all of them.
+        int count = cache.headroomBytes() > 0 ? Math.max(1, dirty.size() / 2) : dirty.size();
         List<PageIo.Image> images = new ArrayList<>(count);
         List<Page> pages = new ArrayList<>(count);
         Iterator<Page> it = dirty.values().iterator();
