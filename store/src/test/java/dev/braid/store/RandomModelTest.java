@@ -31,9 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Seeded random operations against a {@link TreeMap} model: puts, deletes, batches, bulk puts and
  * range deletes (page splits and merges), gets, scans both ways, prefix scans, count, commit, close
- * and reopen, checkpoint, check, and an iterator held open across writes. Runs under several
- * settings, from tiny pages with a tiny cache and log to 64 KiB pages. Each run prints its setting,
- * seed and what it covered; a failure names the op and lists the operations before it.
+ * and reopen, checkpoint, check, and an iterator held open across writes. Blind writes take part
+ * like any other write: blind puts and deletes, batches mixing blind and tree writes (some marked
+ * unlogged), tree writes to keys the write buffer holds (the shadowing rule), bulk blind loads of a
+ * few hundred keys, sometimes into an emptied or fresh store (the bottom-up bulk build), and blind
+ * range deletes; the model treats them exactly like tree writes. Runs under several settings, from
+ * tiny pages with a tiny cache and log to 64 KiB pages. The write buffer drains into the tree at
+ * every commit and when it passes its limit: {@code writeBufferBytes}, at most half the cache. One
+ * setting has a 1 KiB buffer that drains all the time; in the extreme ones the 64 KiB cache caps it
+ * at 32 KiB, so it drains now and then; the others keep it below its 16 MiB limit (committing early
+ * if need be), so it drains only at commit. Each run prints its setting, seed and what it covered;
+ * a failure names the op and lists the operations before it.
  *
  * <p>Replay one run: {@code -Dbraid.seed=N} (every setting, or one with {@code -Dbraid.setting=NAME}),
  * optionally {@code -Dbraid.ops=N}. Soak: {@code -Dbraid.soak=true} runs three random seeds per setting,
@@ -45,6 +53,15 @@ class RandomModelTest {
     /** Key bytes: few, so that keys collide and share prefixes; no 0x33 (see {@link Run#absentKey}). */
     private static final byte[] ALPHABET = {0x00, 0x01, 0x41, 0x7F, (byte) 0x80, (byte) 0xFE, (byte) 0xFF};
     private static final int TRACE_LINES = 40;
+    /**
+     * A write buffer limit at least this large must only drain at commit: the run commits early once
+     * its upper estimate of the buffered bytes passes a quarter of the limit.
+     */
+    private static final long COMMIT_ONLY_BUFFER_BYTES = 1L << 20;
+    /** Charge per buffered write in that estimate on top of key and value (the engine charges less). */
+    private static final int BUFFER_ENTRY_ESTIMATE = 128;
+    /** Recently blind-written keys remembered for tree writes that must go through the buffer. */
+    private static final int RECENT_BLIND_KEYS = 64;
 
     @TempDir
     Path tmp;
@@ -76,6 +93,15 @@ class RandomModelTest {
                         .build()),
                 new Setting("64k", 3000, () -> BraidOptions.builder()
                         .pageSizeBytes(65536)
+                        .build()),
+                // the smallest write buffer: blind writes drain into the tree mid-transaction constantly
+                new Setting("extreme-tinybuffer", 5000, () -> BraidOptions.builder()
+                        .pageSizeBytes(512)
+                        .cacheBytes(64 * 1024)
+                        .checkpointLogBytes(4 * 1024)
+                        .maxLogBytes(16 * 1024)
+                        .backgroundCheckpoints(false)
+                        .writeBufferBytes(1024)
                         .build()));
     }
 
@@ -146,6 +172,22 @@ class RandomModelTest {
         private int bulkKeys;
         private int rangeDeletedKeys;
         private long largestValue;
+        private int blindWrites;
+        private int shadowWrites;
+        private int blindLoadKeys;
+        private int emptyStoreLoads;
+        private int unloggedBatches;
+        private int guardCommits;
+        // the blind-write buffer as the run sees it
+        /** When the buffer drains without a commit: past writeBufferBytes, at most half the cache. */
+        private final long bufferLimit;
+        private final boolean drainsOnlyAtCommit;
+        /** Upper estimate of the bytes the engine's write buffer holds (since the last commit or reopen). */
+        private long bufferEstimate;
+        /** Keys blind-written since the last commit or reopen: a superset of the buffer's keys. */
+        private TreeSet<byte[]> blindSinceCommit = new TreeSet<>(Arrays::compareUnsigned);
+        /** Some of those keys, for tree writes that the shadowing rule routes through the buffer. */
+        private final List<byte[]> recentBlind = new ArrayList<>();
 
         Run(Setting setting, long seed, int ops, Path dir) {
             this.setting = setting;
@@ -154,6 +196,9 @@ class RandomModelTest {
             this.dir = dir;
             this.rnd = new Random(seed);
             this.options = setting.options().get();
+            this.bufferLimit = Math.min(options.writeBufferBytes(),
+                    Math.max(1024, options.cache().capacityBytes() / 2));
+            this.drainsOnlyAtCommit = bufferLimit >= COMMIT_ONLY_BUFFER_BYTES;
             this.longKeys = new byte[][] {
                 longKey(0x41, 300), longKey(0x80, 3_000), longKey(0x00, 20_000),
                 longKey(0xFF, Braid.MAX_KEY_BYTES), longKey(0x41, Braid.MAX_KEY_BYTES - 1)};
@@ -167,6 +212,9 @@ class RandomModelTest {
                 pageSize = store.stats().pageSizeBytes();
                 assertEquals(0, store.lastCommitSequence(), "new store's commit sequence");
                 assertEquals(Map.of(), store.committedMetadata(), "new store's metadata");
+                if (rnd.nextInt(3) == 0) {
+                    bulkBlindLoad(true); // into the fresh store: the first drain is a bulk build
+                }
                 for (op = 0; op < ops; op++) {
                     step();
                     maxModelSize = Math.max(maxModelSize, model.size());
@@ -179,6 +227,12 @@ class RandomModelTest {
                         + ", held iterators walked to the end " + heldCompleted + ", bulk-put keys " + bulkKeys
                         + ", range-deleted keys " + rangeDeletedKeys + ", largest value " + largestValue
                         + " bytes, commits " + commitSequence);
+                System.out.println("  blind: writes " + blindWrites + ", tree writes through the buffer "
+                        + shadowWrites + ", bulk-loaded keys " + blindLoadKeys + ", loads into an empty store "
+                        + emptyStoreLoads + ", unlogged batches " + unloggedBatches + ", write buffer limit "
+                        + bufferLimit + " bytes" + (drainsOnlyAtCommit
+                                ? " (drains at commit only; early commits to keep it so: " + guardCommits + ")"
+                                : " (drains mid-transaction)"));
             } catch (Throwable t) {
                 throw new AssertionError("setting=" + setting.name() + " seed=" + seed + " failed at op " + op
                         + " of " + ops + "\nreplay: -Dbraid.setting=" + setting.name() + " -Dbraid.seed=" + seed
@@ -196,39 +250,53 @@ class RandomModelTest {
         }
 
         private void step() {
-            int p = rnd.nextInt(100);
-            if (p < 28) {
-                put();
-            } else if (p < 34) {
-                deletePresent();
-            } else if (p < 37) {
-                deleteAbsent();
-            } else if (p < 45) {
-                batch();
-            } else if (p < 54) {
-                getPresent();
-            } else if (p < 58) {
-                getAbsent();
-            } else if (p < 65) {
-                scan();
-            } else if (p < 69) {
-                prefixScan();
-            } else if (p < 71) {
-                count();
-            } else if (p < 76) {
+            if (drainsOnlyAtCommit && bufferEstimate > bufferLimit / 4) {
+                note("commit early: about " + bufferEstimate + " buffered bytes, keep the buffer below its limit");
+                guardCommits++;
                 commit();
-            } else if (p < 77) {
+                return;
+            }
+            int p = rnd.nextInt(100);
+            if (p < 20) {
+                put();
+            } else if (p < 25) {
+                deletePresent();
+            } else if (p < 27) {
+                deleteAbsent();
+            } else if (p < 35) {
+                batch();
+            } else if (p < 44) {
+                getPresent();
+            } else if (p < 48) {
+                getAbsent();
+            } else if (p < 55) {
+                scan();
+            } else if (p < 59) {
+                prefixScan();
+            } else if (p < 61) {
+                count();
+            } else if (p < 66) {
+                commit();
+            } else if (p < 67) {
                 reopen();
-            } else if (p < 78) {
+            } else if (p < 68) {
                 checkpoint();
-            } else if (p < 86) {
+            } else if (p < 76) {
                 advanceHeldIterator();
-            } else if (p < 87) {
+            } else if (p < 77) {
                 closeHeldIteratorEarly();
-            } else if (p < 88) {
+            } else if (p < 78) {
                 bulkPut();
-            } else if (p < 89) {
+            } else if (p < 79) {
                 rangeDelete();
+            } else if (p < 88) {
+                blindPut();
+            } else if (p < 91) {
+                blindDelete();
+            } else if (p < 96) {
+                shadowWrite();
+            } else if (p < 97) {
+                bulkBlindLoad(false);
             } else {
                 put();
             }
@@ -297,17 +365,25 @@ class RandomModelTest {
             }
             List<byte[]> doomed = new ArrayList<>(expectedRange(model, from, true, to, true).keySet());
             boolean asBatch = rnd.nextBoolean();
-            note("range delete [" + hex(from) + ", " + hex(to) + "]: " + doomed.size() + " keys"
-                    + (asBatch ? " as one batch" : ""));
+            int how = rnd.nextInt(3); // 0 tree deletes, 1 blind deletes, 2 mixed
+            note((how == 0 ? "" : how == 1 ? "blind " : "mixed ") + "range delete [" + hex(from) + ", " + hex(to)
+                    + "]: " + doomed.size() + " keys" + (asBatch ? " as one batch" : ""));
             WriteBatch batch = new WriteBatch();
             for (byte[] key : doomed) {
+                boolean blind = how == 1 || (how == 2 && rnd.nextBoolean());
                 if (asBatch) {
-                    batch.delete(key);
+                    if (blind) {
+                        batch.blindDelete(key);
+                    } else {
+                        batch.delete(key);
+                    }
+                } else if (blind) {
+                    store.blindDelete(key);
                 } else {
                     store.delete(key);
                 }
                 model.remove(key);
-                touched(key, null);
+                touched(key, null, blind);
             }
             if (asBatch) {
                 store.write(batch);
@@ -334,23 +410,43 @@ class RandomModelTest {
             touched(key, null);
         }
 
+        /** A batch of tree writes only, blind writes only, or both mixed; some are marked unlogged. */
         private void batch() {
             WriteBatch batch = new WriteBatch();
             List<byte[]> keys = new ArrayList<>();
-            StringBuilder sb = new StringBuilder("batch [");
+            int mode = rnd.nextInt(3); // 0 tree writes, 1 mixed, 2 blind writes
+            StringBuilder sb = new StringBuilder(mode == 0 ? "batch [" : mode == 1 ? "mixed batch [" : "blind batch [");
             int n = rnd.nextInt(10) == 0 ? 0 : 1 + rnd.nextInt(24);
             for (int i = 0; i < n; i++) {
                 byte[] key = !keys.isEmpty() && rnd.nextInt(6) == 0 ? keys.get(rnd.nextInt(keys.size()))
+                        : !recentBlind.isEmpty() && rnd.nextInt(5) == 0
+                                ? recentBlind.get(rnd.nextInt(recentBlind.size()))
                         : rnd.nextInt(4) == 0 ? presentKeyOr(key()) : key();
                 keys.add(key);
+                boolean blind = mode == 2 || (mode == 1 && rnd.nextBoolean());
+                String kind = blind ? " blind-" : " ";
                 if (rnd.nextInt(10) < 7) {
                     byte[] value = value();
-                    batch.put(key, value);
-                    sb.append(" put ").append(hex(key)).append('=').append(describe(value));
+                    if (blind) {
+                        batch.blindPut(key, value);
+                    } else {
+                        batch.put(key, value);
+                    }
+                    sb.append(kind).append("put ").append(hex(key)).append('=').append(describe(value));
                 } else {
-                    batch.delete(key);
-                    sb.append(" del ").append(hex(key));
+                    if (blind) {
+                        batch.blindDelete(key);
+                    } else {
+                        batch.delete(key);
+                    }
+                    sb.append(kind).append("del ").append(hex(key));
                 }
+            }
+            if (mode != 0 && rnd.nextInt(3) == 0) {
+                batch.unlogged(); // a mark that changes nothing today
+                assertTrue(batch.isUnlogged(), "isUnlogged() after unlogged()");
+                sb.append(" unlogged");
+                unloggedBatches++;
             }
             note(sb.append(" ]").toString());
             assertEquals(n, batch.size());
@@ -361,8 +457,170 @@ class RandomModelTest {
                 } else {
                     model.put(o.key(), o.value());
                 }
-                touched(o.key(), o.value());
+                touched(o.key(), o.value(), o.blind());
             }
+        }
+
+        // ---- blind writes ---------------------------------------------------------------------
+
+        private void blindPut() {
+            byte[] key = blindKey();
+            byte[] value = value();
+            note("blind put " + hex(key) + " = " + describe(value));
+            store.blindPut(key, value);
+            model.put(key, value);
+            touched(key, value, true);
+        }
+
+        /** A blind delete of a present key (maybe one in the buffer) or of an absent one. */
+        private void blindDelete() {
+            int p = rnd.nextInt(3);
+            byte[] key = p == 0 ? absentKey()
+                    : p == 1 && !recentBlind.isEmpty() ? recentBlind.get(rnd.nextInt(recentBlind.size()))
+                    : presentKeyOr(absentKey());
+            note("blind delete " + (model.containsKey(key) ? "present " : "absent ") + hex(key));
+            store.blindDelete(key);
+            model.remove(key);
+            touched(key, null, true);
+        }
+
+        /**
+         * A tree write (put or delete) to a recently blind-written key, which the buffer holds unless it
+         * drained since: the shadowing rule sends it through the buffer, so it must win over the
+         * older blind write, now and after the drain.
+         */
+        private void shadowWrite() {
+            if (recentBlind.isEmpty()) {
+                blindPut();
+                return;
+            }
+            byte[] key = recentBlind.get(rnd.nextInt(recentBlind.size()));
+            byte[] value = rnd.nextInt(4) == 0 ? null : value();
+            note("tree " + (value == null ? "delete " : "put ") + hex(key) + (value == null ? "" : " = "
+                    + describe(value)) + " over a blind write (buffered: " + blindSinceCommit.contains(key) + ")");
+            if (value == null) {
+                store.delete(key);
+                model.remove(key);
+            } else {
+                store.put(key, value);
+                model.put(key, value);
+            }
+            touched(key, value, false);
+            shadowWrites++;
+            if (rnd.nextBoolean()) {
+                byte[] actual = store.get(key);
+                assertArrayEquals(value, actual, () -> "get " + hex(key) + " right after a tree write over a blind"
+                        + " write: " + describe(actual));
+            }
+        }
+
+        /**
+         * A few hundred blind puts, sorted, reversed or shuffled, one by one or in batches. Sometimes
+         * into an empty store first (everything deleted and committed, or the fresh store), so that
+         * the drain builds the tree bottom-up; then often committed at once, before other writes can
+         * reach the tree.
+         */
+        private void bulkBlindLoad(boolean fresh) {
+            boolean intoEmpty = fresh || rnd.nextInt(3) == 0;
+            if (intoEmpty && !fresh) {
+                List<byte[]> all = new ArrayList<>(model.keySet());
+                int how = rnd.nextInt(3); // 0 tree deletes, 1 blind deletes, 2 mixed
+                note("delete all " + all.size() + " keys (" + (how == 0 ? "tree" : how == 1 ? "blind" : "mixed")
+                        + ") and commit, for a load into an empty store");
+                for (byte[] key : all) {
+                    boolean blind = how == 1 || (how == 2 && rnd.nextBoolean());
+                    if (blind) {
+                        store.blindDelete(key);
+                    } else {
+                        store.delete(key);
+                    }
+                    model.remove(key);
+                    touched(key, null, blind);
+                }
+                commit();
+                assertEquals(0, store.count(), "count() after deleting everything");
+            }
+            int n = 100 + rnd.nextInt(400);
+            int order = rnd.nextInt(3); // 0 ascending, 1 descending, 2 shuffled
+            int how = rnd.nextInt(4); // 0 one by one, 1 one batch, 2 one unlogged batch, 3 batches of 50
+            boolean underPrefix = rnd.nextBoolean();
+            byte[] prefix = Arrays.copyOf(key(), rnd.nextInt(3));
+            int start = rnd.nextInt(1 << 16);
+            TreeMap<byte[], byte[]> load = newMap();
+            while (load.size() < n) {
+                byte[] key;
+                if (underPrefix) {
+                    int i = start + load.size();
+                    key = Arrays.copyOf(prefix, prefix.length + 2);
+                    key[prefix.length] = (byte) (i >>> 8);
+                    key[prefix.length + 1] = (byte) i;
+                } else {
+                    key = new byte[1 + rnd.nextInt(8)];
+                    rnd.nextBytes(key);
+                }
+                byte[] value;
+                if (rnd.nextInt(20) == 0) {
+                    value = value();
+                } else {
+                    value = new byte[rnd.nextInt(60)];
+                    rnd.nextBytes(value);
+                }
+                load.put(key, value);
+            }
+            List<Map.Entry<byte[], byte[]>> entries = new ArrayList<>(load.entrySet());
+            if (order == 1) {
+                Collections.reverse(entries);
+            } else if (order == 2) {
+                Collections.shuffle(entries, rnd);
+            }
+            note("blind load of " + n + " keys " + (underPrefix ? "under " + hex(prefix) : "at random")
+                    + (order == 0 ? " ascending" : order == 1 ? " descending" : " shuffled")
+                    + (how == 0 ? " one by one" : how == 1 ? " as one batch" : how == 2 ? " as one unlogged batch"
+                            : " in batches of 50") + (intoEmpty ? " into an empty store" : ""));
+            WriteBatch batch = new WriteBatch();
+            for (Map.Entry<byte[], byte[]> e : entries) {
+                if (how == 0) {
+                    store.blindPut(e.getKey(), e.getValue());
+                } else {
+                    batch.blindPut(e.getKey(), e.getValue());
+                    if (how == 3 && batch.size() == 50) {
+                        store.write(batch);
+                        batch.clear();
+                    }
+                }
+                model.put(e.getKey(), e.getValue());
+                touched(e.getKey(), e.getValue(), true);
+            }
+            if (how == 2) {
+                batch.unlogged();
+                unloggedBatches++;
+            }
+            if (batch.size() > 0) {
+                store.write(batch);
+            }
+            blindLoadKeys += n;
+            if (intoEmpty) {
+                emptyStoreLoads++;
+                assertEquals(model.size(), store.count(), "count() after a blind load into an empty store");
+                if (rnd.nextInt(3) != 0) {
+                    commit(); // the drain is a bulk build (unless the buffer drained earlier)
+                    if (rnd.nextBoolean()) {
+                        verifyAll();
+                        checkIntegrity();
+                    }
+                }
+            }
+        }
+
+        /** A key for a blind write: often one blind-written lately, or a present one, else any. */
+        private byte[] blindKey() {
+            int p = rnd.nextInt(10);
+            if (p < 3 && !recentBlind.isEmpty()) {
+                return recentBlind.get(rnd.nextInt(recentBlind.size()));
+            } else if (p < 6) {
+                return presentKeyOr(key());
+            }
+            return key();
         }
 
         private void getPresent() {
@@ -444,6 +702,7 @@ class RandomModelTest {
             committed = new TreeMap<>(model);
             committedMetadata = Map.copyOf(metadata);
             commitSequence++;
+            bufferDrained();
             assertEquals(commitSequence, store.lastCommitSequence(), "lastCommitSequence after commit");
             assertEquals(committedMetadata, store.committedMetadata(), "committedMetadata after commit");
         }
@@ -458,6 +717,7 @@ class RandomModelTest {
                 held = null;
             }
             assertThrows(StoreClosedException.class, () -> store.get(new byte[] {1}), "get after close");
+            bufferDrained(); // close dropped it
             store = Braid.open(dir, options);
             model = new TreeMap<>(committed);
             assertEquals(committedMetadata, store.committedMetadata(), "committedMetadata after reopen");
@@ -533,9 +793,37 @@ class RandomModelTest {
 
         /** Records a write for the held iterator: keys written after it opened may hold any later value. */
         private void touched(byte[] key, byte[] valueOrNull) {
+            touched(key, valueOrNull, false);
+        }
+
+        /**
+         * {@link #touched(byte[], byte[])}, and follows the write buffer: a blind write lands there, and
+         * so does a tree write to a key it may hold (the shadowing rule).
+         */
+        private void touched(byte[] key, byte[] valueOrNull, boolean blind) {
             if (held != null) {
                 held.history.computeIfAbsent(key, k -> new ArrayList<>()).add(valueOrNull);
             }
+            if (blind || blindSinceCommit.contains(key)) {
+                bufferEstimate += key.length + (valueOrNull == null ? 0 : valueOrNull.length) + BUFFER_ENTRY_ESTIMATE;
+            }
+            if (blind) {
+                blindWrites++;
+                if (blindSinceCommit.add(key)) {
+                    if (recentBlind.size() < RECENT_BLIND_KEYS) {
+                        recentBlind.add(key);
+                    } else {
+                        recentBlind.set(rnd.nextInt(RECENT_BLIND_KEYS), key);
+                    }
+                }
+            }
+        }
+
+        /** The write buffer is empty: after a commit (which drains it) or a close (which drops it). */
+        private void bufferDrained() {
+            bufferEstimate = 0;
+            blindSinceCommit = new TreeSet<>(Arrays::compareUnsigned);
+            recentBlind.clear();
         }
 
         /**

@@ -200,6 +200,7 @@ public final class Engine {
         write(() -> {
             for (WriteBatch.Op op : ops) {
                 apply(op.key(), op.value(), op.blind());
+                pager.maybeSpill(spillLimitBytes); // between operations: a large batch stays in budget
             }
         });
     }
@@ -241,9 +242,7 @@ public final class Engine {
                 } else {
                     tree.put(s.keys()[i], s.values()[i]);
                 }
-                if (i % 256 == 255) {
-                    pager.maybeSpill(spillLimitBytes);
-                }
+                pager.maybeSpill(spillLimitBytes);
             }
         }
         pager.cache().reserve(buffer.clear());

@@ -126,16 +126,22 @@ public final class WriteBuffer {
         }
         synchronized (this) {
             if (sorted == null) {
-                @SuppressWarnings("unchecked")
-                Map.Entry<Key, byte[]>[] es = map.entrySet().toArray(new Map.Entry[0]);
-                Arrays.sort(es, (a, b) -> Arrays.compareUnsigned(a.getKey().bytes, b.getKey().bytes));
-                byte[][] ks = new byte[es.length][];
-                byte[][] vs = new byte[es.length][];
-                for (int i = 0; i < es.length; i++) {
-                    ks[i] = es[i].getKey().bytes;
-                    vs[i] = es[i].getValue();
+                int n = map.size();
+                byte[][] ks = new byte[n][];
+                byte[][] vs = new byte[n][];
+                int i = 0;
+                for (Map.Entry<Key, byte[]> e : map.entrySet()) {
+                    ks[i] = e.getKey().bytes;
+                    vs[i++] = e.getValue();
                 }
-                sorted = new Sorted(ks, vs);
+                int[] order = KeySorter.order(ks);
+                byte[][] sk = new byte[n][];
+                byte[][] sv = new byte[n][];
+                for (int j = 0; j < n; j++) {
+                    sk[j] = ks[order[j]];
+                    sv[j] = vs[order[j]];
+                }
+                sorted = new Sorted(sk, sv);
             }
             return sorted;
         }

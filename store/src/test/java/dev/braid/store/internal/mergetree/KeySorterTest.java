@@ -1,0 +1,39 @@
+package dev.braid.store.internal.mergetree;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KeySorterTest {
+    @Test
+    void ordersLikeAComparisonSortWhateverThePrefixes() {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        for (int round = 0; round < 50; round++) {
+            int n = rnd.nextInt(3000);
+            byte[][] keys = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                // Short keys, empty keys, long shared prefixes and 0x00/0xFF bytes all appear.
+                int len = rnd.nextInt(4) == 0 ? rnd.nextInt(3) : 6 + rnd.nextInt(12);
+                byte[] k = new byte[len];
+                for (int j = 0; j < len; j++) {
+                    int r = rnd.nextInt(10);
+                    k[j] = r < 3 ? 0 : r < 6 ? (byte) 0xFF : (byte) rnd.nextInt(4);
+                }
+                keys[i] = k;
+            }
+            byte[][] expected = keys.clone();
+            Arrays.sort(expected, Arrays::compareUnsigned);
+            int[] order = KeySorter.order(keys);
+            byte[][] actual = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                actual[i] = keys[order[i]];
+            }
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(expected[i], actual[i], "seed " + seed + " round " + round + " index " + i);
+            }
+        }
+    }
+}
