@@ -147,14 +147,7 @@ final class InternalNode extends Page {
             byte[] k = keys[i];
             b[p++] = (byte) (keyBlobs[i] != null ? CellLayout.FLAG_KEY_BLOB : 0);
             p = Bytes.putVarint(b, p, k.length);
-            if (keyBlobs[i] != null) {
-                Bytes.putInt(b, p, keyBlobs[i].page());
-                Bytes.putInt(b, p + 4, keyBlobs[i].crc());
-                p += 8;
-            } else {
-                System.arraycopy(k, 0, b, p, k.length);
-                p += k.length;
-            }
+            p = BlobRef.putKey(b, p, k, keyBlobs[i]);
         }
     }
 

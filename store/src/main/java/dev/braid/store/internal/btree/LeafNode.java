@@ -239,18 +239,9 @@ final class LeafNode extends Page {
                     | (vBlob ? CellLayout.FLAG_VALUE_BLOB : 0));
             p = Bytes.putVarint(b, p, k.length);
             p = Bytes.putVarint(b, p, vlen);
-            if (keyBlobs[i] != null) {
-                Bytes.putInt(b, p, keyBlobs[i].page());
-                Bytes.putInt(b, p + 4, keyBlobs[i].crc());
-                p += 8;
-            } else {
-                System.arraycopy(k, 0, b, p, k.length);
-                p += k.length;
-            }
+            p = BlobRef.putKey(b, p, k, keyBlobs[i]);
             if (vBlob) {
-                Bytes.putInt(b, p, ((BlobRef) v).page());
-                Bytes.putInt(b, p + 4, ((BlobRef) v).crc());
-                p += 8;
+                p = ((BlobRef) v).putRef(b, p);
             } else {
                 byte[] vb = (byte[]) v;
                 System.arraycopy(vb, 0, b, p, vb.length);
