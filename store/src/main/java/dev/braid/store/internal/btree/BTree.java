@@ -28,7 +28,6 @@ public final class BTree {
     final BlobStore blobs;
     final CellLayout layout;
     final Rebalancer rebalancer;
-    private final NodeCodec codec;
     int root;
     int rootCrc;
     private long count;
@@ -41,8 +40,7 @@ public final class BTree {
         this.pager = pager;
         this.layout = new CellLayout(pager.pageSize());
         this.blobs = new BlobStore(pager);
-        this.codec = new NodeCodec(pager.io(), blobs, layout);
-        pager.setDecoder(codec);
+        pager.setDecoder(new NodeCodec(pager.io(), blobs, layout));
         this.root = root;
         this.rootCrc = rootCrc;
         this.count = count;
@@ -217,11 +215,12 @@ public final class BTree {
             return pager.spilledCrc(pageNo); // spilled and unchanged since: its frame is final
         }
         byte[] image = new byte[layout.pageSize];
-        p.encode(image);
-        out.add(new PageIo.Image(pageNo, image));
         if (p instanceof LeafNode leaf && !leaf.hasKeyBlobs()) {
-            leaf.pack((LeafNode) codec.decode(pageNo, image)); // compact form for the cache
+            leaf.encodeAndPack(image); // the clean copy goes back to the cache compact
+        } else {
+            p.encode(image);
         }
+        out.add(new PageIo.Image(pageNo, image));
         return Crc.of(image);
     }
 }

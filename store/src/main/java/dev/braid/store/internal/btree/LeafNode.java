@@ -25,6 +25,7 @@ final class LeafNode extends Page {
 
     int n;
     int size = CellLayout.NODE_HEADER;
+    private int keyBlobCount;
     // Unpacked form.
     byte[][] keys;
     Object[] values;
@@ -53,12 +54,20 @@ final class LeafNode extends Page {
         this.keyLen = keyLen;
     }
 
-    /** Switches this (sealed, unchanged since) leaf to the packed form over its own image. */
-    void pack(LeafNode packed) {
-        image = packed.image;
-        cellOff = packed.cellOff;
-        keyOff = packed.keyOff;
-        keyLen = packed.keyLen;
+    /**
+     * Encodes this leaf (which must hold no key blobs) into {@code b} and switches it to the packed
+     * form over that image, recording the offsets while writing. Used when a commit seals the leaf:
+     * the clean copy goes back to the cache compact, without a second pass over the image.
+     */
+    void encodeAndPack(byte[] b) {
+        int[] co = new int[n];
+        int[] ko = new int[n];
+        int[] kl = new int[n];
+        encode(b, co, ko, kl);
+        image = b;
+        cellOff = co;
+        keyOff = ko;
+        keyLen = kl;
         keys = null;
         values = null;
         keyBlobs = null;
@@ -66,15 +75,7 @@ final class LeafNode extends Page {
 
     /** Whether some key lives on overflow pages (such leaves are never packed). */
     boolean hasKeyBlobs() {
-        if (image != null) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            if (keyBlobs[i] != null) {
-                return true;
-            }
-        }
-        return false;
+        return keyBlobCount > 0;
     }
 
     /** Key {@code i}; the caller must not modify it (packed: a fresh copy). */
@@ -174,6 +175,7 @@ final class LeafNode extends Page {
         keys[i] = key;
         values[i] = value;
         keyBlobs[i] = keyBlob;
+        keyBlobCount += keyBlob != null ? 1 : 0;
         n++;
         size += cellSize(i);
     }
@@ -186,6 +188,7 @@ final class LeafNode extends Page {
 
     void remove(int i) {
         size -= cellSize(i);
+        keyBlobCount -= keyBlobs[i] != null ? 1 : 0;
         System.arraycopy(keys, i + 1, keys, i, n - i - 1);
         System.arraycopy(values, i + 1, values, i, n - i - 1);
         System.arraycopy(keyBlobs, i + 1, keyBlobs, i, n - i - 1);
@@ -226,6 +229,11 @@ final class LeafNode extends Page {
             System.arraycopy(image, 0, b, 0, image.length);
             return;
         }
+        encode(b, null, null, null);
+    }
+
+    /** Writes the cells; records where each cell and key starts when the arrays are given. */
+    private void encode(byte[] b, int[] cellStarts, int[] keyStarts, int[] keyLens) {
         b[0] = TYPE;
         Bytes.putShort(b, 2, n);
         Bytes.putInt(b, 4, pageNo());
@@ -235,10 +243,17 @@ final class LeafNode extends Page {
             Object v = values[i];
             boolean vBlob = v instanceof BlobRef;
             long vlen = vBlob ? ((BlobRef) v).length() : ((byte[]) v).length;
+            if (cellStarts != null) {
+                cellStarts[i] = p;
+            }
             b[p++] = (byte) ((keyBlobs[i] != null ? CellLayout.FLAG_KEY_BLOB : 0)
                     | (vBlob ? CellLayout.FLAG_VALUE_BLOB : 0));
             p = Bytes.putVarint(b, p, k.length);
             p = Bytes.putVarint(b, p, vlen);
+            if (keyStarts != null) {
+                keyStarts[i] = p;
+                keyLens[i] = k.length;
+            }
             p = BlobRef.putKey(b, p, k, keyBlobs[i]);
             if (vBlob) {
                 p = ((BlobRef) v).putRef(b, p);

@@ -111,9 +111,15 @@ public final class Pager {
         cache.reserve(pageCost);
     }
 
-    /** Registers a page created by the writer at a number from {@link #allocate()}. */
+    /**
+     * Registers a page created by the writer at a number from {@link #allocate()}. Such a number is
+     * never cached (freed pages leave the cache in {@link #free}), so no cache lookup is needed.
+     */
     public void addNew(Page p) {
-        makeDirty(p);
+        p.dirty = true;
+        spilled.remove(p.pageNo());
+        dirty.put(p.pageNo(), p);
+        cache.reserve(pageCost);
     }
 
     /** Whether {@code pageNo} changed in the open transaction (dirty or spilled). */
