@@ -224,8 +224,9 @@ public final class Engine {
     }
 
     /**
-     * Writes the buffer into the tree in key order: into an empty tree as a bottom-up bulk build,
-     * otherwise key by key (sorted, so each leaf is visited once per run of its keys).
+     * Writes the buffer into the tree in key order: into an empty tree as a bottom-up bulk build
+     * (its tombstones dropped), otherwise key by key (sorted, so each leaf is visited once per run
+     * of its keys).
      */
     private void drainBuffer() throws IOException {
         if (buffer.isEmpty()) {
@@ -233,8 +234,9 @@ public final class Engine {
         }
         BulkLoader loader = new BulkLoader(tree, () -> pager.maybeSpill(spillLimitBytes));
         WriteBuffer.Sorted s = buffer.sorted();
-        if (buffer.tombstones() == 0 && loader.treeIsEmpty()) {
-            loader.load(s.keys(), s.values());
+        if (loader.treeIsEmpty()) {
+            WriteBuffer.Sorted live = s.withoutTombstones(); // deleting from an empty tree is a no-op
+            loader.load(live.keys(), live.values());
         } else {
             for (int i = 0; i < s.keys().length; i++) {
                 if (s.values()[i] == WriteBuffer.TOMBSTONE) {

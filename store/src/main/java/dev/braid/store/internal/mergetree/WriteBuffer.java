@@ -43,6 +43,26 @@ public final class WriteBuffer {
 
     /** The buffer in key order: parallel arrays, valid until the next write. */
     public record Sorted(byte[][] keys, byte[][] values) {
+        /** The same entries without the deletes. */
+        public Sorted withoutTombstones() {
+            int live = 0;
+            for (byte[] v : values) {
+                live += v == TOMBSTONE ? 0 : 1;
+            }
+            if (live == values.length) {
+                return this;
+            }
+            byte[][] k = new byte[live][];
+            byte[][] v = new byte[live][];
+            for (int i = 0, j = 0; i < values.length; i++) {
+                if (values[i] != TOMBSTONE) {
+                    k[j] = keys[i];
+                    v[j++] = values[i];
+                }
+            }
+            return new Sorted(k, v);
+        }
+
         /** Index of the first key at or after {@code key} (after it when not inclusive). */
         public int lowerBound(byte[] key, boolean inclusive) {
             int lo = 0;
