@@ -27,6 +27,20 @@ interface BenchStore extends AutoCloseable {
      */
     void commit(long offset);
 
+    /**
+     * Applies records {@code from} (inclusive) to {@code to} (exclusive) as one restore batch: what
+     * the engine's Kafka Streams restore callback does with one batch of polled changelog records.
+     */
+    void restoreBatch(byte[][] keys, byte[][] values, int from, int to);
+
+    /**
+     * The end of a restore: records {@code offset} as the restored changelog offset and returns
+     * once everything restored is in the engine's final on-disk structure (nothing left in memory
+     * buffers, no merge or compaction pending or running). Returns when that state was reached and
+     * a short note about what it did, for the progress log.
+     */
+    Finish finishRestore(long offset);
+
     /** Iterates every entry in ascending key order and returns how many there were and their bytes. */
     ScanTotals scanAll();
 
@@ -36,6 +50,14 @@ interface BenchStore extends AutoCloseable {
     /** Closes the store: afterwards its committed data is in the directory's files. */
     @Override
     void close();
+
+    /**
+     * Result of {@link #finishRestore}: {@code doneNanos} is the {@link System#nanoTime()} at which
+     * the work was done (it may lie before the call returned, when telling that nothing more will
+     * run took a quiet period of waiting), {@code note} a line for the progress log.
+     */
+    record Finish(long doneNanos, String note) {
+    }
 
     /** Result of {@link #scanAll()}. */
     record ScanTotals(long entries, long bytes) {

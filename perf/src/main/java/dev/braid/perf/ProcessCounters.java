@@ -8,12 +8,12 @@ import java.nio.file.Paths;
 
 /**
  * A snapshot of the whole JVM process's counters: wall clock, CPU time of all its threads (the
- * benchmark thread, the engines' background threads, also JIT and GC), and the bytes it passed to
+ * benchmark thread, the engines' background threads, also JIT and GC), the bytes it passed to
  * read and write system calls ({@code rchar}/{@code wchar} of {@code /proc/self/io}, Linux only:
- * NaN elsewhere). Process-wide CPU and I/O do not suffer from other processes competing for the
- * cores the way wall-clock rates do.
+ * NaN elsewhere), and the garbage collectors' accumulated collection time. Process-wide CPU and
+ * I/O do not suffer from other processes competing for the cores the way wall-clock rates do.
  */
-record ProcessCounters(long nanos, long cpuNanos, long readBytes, long writtenBytes) {
+record ProcessCounters(long nanos, long cpuNanos, long readBytes, long writtenBytes, long gcMillis) {
     private static final Path PROC_IO = Paths.get("/proc/self/io");
     private static final com.sun.management.OperatingSystemMXBean OS = osBean();
 
@@ -35,7 +35,20 @@ record ProcessCounters(long nanos, long cpuNanos, long readBytes, long writtenBy
             }
         }
         long cpu = OS != null ? OS.getProcessCpuTime() : -1;
-        return new ProcessCounters(System.nanoTime(), cpu, read, written);
+        long gc = 0;
+        for (var bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+            long t = bean.getCollectionTime();
+            gc = gc < 0 || t < 0 ? -1 : gc + t;
+        }
+        return new ProcessCounters(System.nanoTime(), cpu, read, written, gc);
+    }
+
+    /**
+     * Milliseconds the garbage collectors reported since {@code start} (on JDK 17 with G1: the
+     * stop-the-world pauses), or NaN when unknown.
+     */
+    double gcMillisSince(ProcessCounters start) {
+        return gcMillis < 0 || start.gcMillis < 0 ? Double.NaN : gcMillis - start.gcMillis;
     }
 
     /** Elapsed wall-clock nanoseconds since {@code start}. */

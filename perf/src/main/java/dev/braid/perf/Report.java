@@ -52,9 +52,20 @@ final class Report {
         return s.length % 2 == 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
     }
 
-    /** Braid's median over RocksDB's, or NaN when either is missing. */
+    /** Braid's median over RocksDB's, or NaN when either is missing or RocksDB's is 0. */
     double ratio(Metric m) {
-        return median(m, BRAID) / median(m, ROCKSDB);
+        double r = median(m, BRAID) / median(m, ROCKSDB);
+        return Double.isInfinite(r) ? Double.NaN : r;
+    }
+
+    /** Whether any engine has a figure for {@code m} (rows of workloads that did not run have none). */
+    boolean hasData(Metric m) {
+        return values.get(m).values().stream().anyMatch(l -> !l.isEmpty());
+    }
+
+    /** The rows that have figures, in table order. */
+    List<Metric> rows() {
+        return java.util.Arrays.stream(Metric.values()).filter(this::hasData).toList();
     }
 
     void printTable(PrintStream out) {
@@ -62,7 +73,12 @@ final class Report {
                 "workload", "unit", "Braid", "RocksDB", "Braid/RocksDB", "better");
         out.println(head);
         out.println("-".repeat(head.length()));
-        for (Metric m : Metric.values()) {
+        Metric.Workload group = null;
+        for (Metric m : rows()) {
+            if (group != null && m.workload != group) {
+                out.println();
+            }
+            group = m.workload;
             out.println(String.format(Locale.ROOT, "%-32s %-12s %14s %14s %14s  %s",
                     m.label, m.unit, format(m, median(m, BRAID)), format(m, median(m, ROCKSDB)),
                     Double.isNaN(ratio(m)) ? "-" : String.format(Locale.ROOT, "%.2f", ratio(m)),
@@ -81,7 +97,7 @@ final class Report {
         header.add("rocksdb_rounds");
         header.addAll(settings.keySet());
         sb.append(String.join(",", header)).append('\n');
-        for (Metric m : Metric.values()) {
+        for (Metric m : rows()) {
             List<String> row = new ArrayList<>();
             row.add(m.label.trim());
             row.add(m.unit);
@@ -106,7 +122,21 @@ final class Report {
         }
     }
 
-    /** One engine's figures of one round, for the progress log. */
+    /** One engine's restore figures of one round, for the progress log. */
+    static String restoreLine(Map<Metric, Double> r) {
+        return String.format(Locale.ROOT,
+                "restore %s records/s end to end (ingest %s records/s, finish %s ms; %s us CPU and %s bytes written"
+                        + " per record), disk %s bytes/record, get %s ops/s",
+                format(Metric.RESTORE, r.get(Metric.RESTORE)),
+                format(Metric.RESTORE_INGEST, r.get(Metric.RESTORE_INGEST)),
+                format(Metric.RESTORE_FINISH, r.get(Metric.RESTORE_FINISH)),
+                format(Metric.RESTORE_CPU, r.get(Metric.RESTORE_CPU)),
+                format(Metric.RESTORE_WRITTEN, r.get(Metric.RESTORE_WRITTEN)),
+                format(Metric.RESTORE_DISK, r.get(Metric.RESTORE_DISK)),
+                format(Metric.RESTORE_GET, r.get(Metric.RESTORE_GET)));
+    }
+
+    /** One engine's load figures of one round, for the progress log. */
     static String roundLine(Map<Metric, Double> r) {
         return String.format(Locale.ROOT,
                 "put %s ops/s (close %s ms; %s us CPU and %s bytes written per put), get %s ops/s (%s us CPU),"
@@ -133,8 +163,8 @@ final class Report {
             return "-";
         }
         return switch (m.unit) {
-            case "ops/s", "entries/s" -> String.format(Locale.ROOT, "%,.0f", v);
-            case "us/op", "us/entry" -> String.format(Locale.ROOT, "%,.2f", v);
+            case "ops/s", "entries/s", "records/s" -> String.format(Locale.ROOT, "%,.0f", v);
+            case "us/op", "us/entry", "us/record" -> String.format(Locale.ROOT, "%,.2f", v);
             default -> String.format(Locale.ROOT, "%,.1f", v);
         };
     }

@@ -70,8 +70,121 @@ final class Workloads {
     }
 
     /**
-     * Runs every workload once against a new store in {@code dir} (which must be empty) and returns
-     * the figures. {@code log} receives notes about memory use.
+     * The records of a changelog restore: random keys (distinct, as in a compacted changelog) and
+     * values, applied in this order, and the order of the random gets afterwards (distinct
+     * records, a random sample of them).
+     */
+    record RestoreData(byte[][] keys, byte[][] values, int[] getOrder) {
+        static RestoreData generate(int n, int gets, long seed) {
+            SplittableRandom random = new SplittableRandom(seed);
+            byte[][] keys = new byte[n][];
+            byte[][] values = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                keys[i] = Dataset.randomBytes(random, KEY_BYTES);
+                values[i] = Dataset.randomBytes(random, VALUE_BYTES);
+            }
+            // Random 16-byte keys collide with probability ~n^2 / 2^129: never in practice. Made
+            // certain anyway (untimed), since the gets and the record count rely on it.
+            byte[][] sorted = keys.clone();
+            Arrays.sort(sorted, Arrays::compareUnsigned);
+            for (int i = 1; i < n; i++) {
+                if (Arrays.equals(sorted[i - 1], sorted[i])) {
+                    throw new IllegalStateException("duplicate random key; choose another --seed");
+                }
+            }
+            int g = Math.min(gets, n);
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            for (int i = 0; i < g; i++) { // partial Fisher-Yates: the first g are a random sample
+                int j = i + random.nextInt(n - i);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            return new RestoreData(keys, values, Arrays.copyOf(order, g));
+        }
+
+        int size() {
+            return keys.length;
+        }
+    }
+
+    /**
+     * The restore workload against a new store in {@code dir} (which must be empty): the records
+     * in batches of {@code batchSize} ({@link BenchStore#restoreBatch}), then
+     * {@link BenchStore#finishRestore} with the offset of the last record + 1, timed as a whole
+     * and in its two parts; the size of the files; then the random gets on the restored store
+     * (still open: what a stream thread does next).
+     */
+    static Map<Metric, Double> runRestore(BenchStore.Factory factory, Path dir, RestoreData data, int batchSize,
+            Consumer<String> log) {
+        int n = data.size();
+        Map<Metric, Double> out = new EnumMap<>(Metric.class);
+        quiesce();
+        BenchStore store = factory.open(dir);
+        try {
+            ProcessCounters start = ProcessCounters.now();
+            for (int from = 0; from < n; from += batchSize) {
+                store.restoreBatch(data.keys, data.values, from, Math.min(n, from + batchSize));
+            }
+            ProcessCounters ingested = ProcessCounters.now();
+            BenchStore.Finish finish = store.finishRestore(n);
+            ProcessCounters end = ProcessCounters.now();
+            long doneNanos = Math.min(finish.doneNanos(), end.nanos()) - start.nanos();
+            String finishNote = finish.note();
+            out.put(Metric.RESTORE, perSecond(n, doneNanos));
+            out.put(Metric.RESTORE_INGEST, perSecond(n, ingested.nanosSince(start)));
+            out.put(Metric.RESTORE_FINISH, (doneNanos - ingested.nanosSince(start)) / 1e6);
+            out.put(Metric.RESTORE_CPU, end.cpuMicrosPerOp(start, n));
+            out.put(Metric.RESTORE_WRITTEN, end.writtenPerOp(start, n));
+            out.put(Metric.RESTORE_GC, end.gcMillisSince(start));
+            out.put(Metric.RESTORE_DISK, (double) directoryBytes(dir) / n);
+            log.accept(String.format(java.util.Locale.ROOT, "restore: ingest %.2f s (GC %.2f s), finish %.2f s"
+                    + " (GC %.2f s; %s); %s", ingested.nanosSince(start) / 1e9, ingested.gcMillisSince(start) / 1e3,
+                    (doneNanos - ingested.nanosSince(start)) / 1e9, end.gcMillisSince(ingested) / 1e3, finishNote,
+                    safeNote(store)));
+
+            int gets = data.getOrder.length;
+            if (gets == 0) {
+                store.close();
+                return out;
+            }
+            quiesce();
+            ProcessCounters getStart = ProcessCounters.now();
+            long found = 0;
+            long valueBytes = 0;
+            for (int i = 0; i < gets; i++) {
+                byte[] v = store.get(data.keys[data.getOrder[i]]);
+                if (v != null) {
+                    found++;
+                    valueBytes += v.length;
+                }
+            }
+            ProcessCounters getEnd = ProcessCounters.now();
+            check(found == gets && valueBytes == (long) gets * VALUE_BYTES,
+                    "gets after restore found " + found + " of " + gets + " keys, " + valueBytes + " value bytes");
+            out.put(Metric.RESTORE_GET, perSecond(gets, getEnd.nanosSince(getStart)));
+            out.put(Metric.RESTORE_GET_CPU, getEnd.cpuMicrosPerOp(getStart, gets));
+            out.put(Metric.RESTORE_GET_READ, getEnd.readPerOp(getStart, gets));
+            for (int i = 0; i < gets; i += 97) { // untimed spot check of contents
+                int k = data.getOrder[i];
+                check(Arrays.equals(store.get(data.keys[k]), data.values[k]), "wrong value for restored key #" + k);
+            }
+            log.accept("after gets: " + safeNote(store));
+        } catch (RuntimeException e) {
+            closeQuietly(store, e);
+            throw e;
+        }
+        store.close();
+        return out;
+    }
+
+    /**
+     * Runs the load workload (load, close, size, reopen, gets, missing-key gets, scan) once against
+     * a new store in {@code dir} (which must be empty) and returns the figures. {@code log}
+     * receives notes about memory use.
      */
     static Map<Metric, Double> run(BenchStore.Factory factory, Path dir, Dataset data, int commitEvery,
             Consumer<String> log) {
