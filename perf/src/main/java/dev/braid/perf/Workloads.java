@@ -151,23 +151,8 @@ final class Workloads {
                 store.close();
                 return out;
             }
-            quiesce();
-            ProcessCounters getStart = ProcessCounters.now();
-            long found = 0;
-            long valueBytes = 0;
-            for (int i = 0; i < gets; i++) {
-                byte[] v = store.get(data.keys[data.getOrder[i]]);
-                if (v != null) {
-                    found++;
-                    valueBytes += v.length;
-                }
-            }
-            ProcessCounters getEnd = ProcessCounters.now();
-            check(found == gets && valueBytes == (long) gets * VALUE_BYTES,
-                    "gets after restore found " + found + " of " + gets + " keys, " + valueBytes + " value bytes");
-            out.put(Metric.RESTORE_GET, perSecond(gets, getEnd.nanosSince(getStart)));
-            out.put(Metric.RESTORE_GET_CPU, getEnd.cpuMicrosPerOp(getStart, gets));
-            out.put(Metric.RESTORE_GET_READ, getEnd.readPerOp(getStart, gets));
+            timedGets(store, data.keys, data.getOrder, gets, "gets after restore", out, Metric.RESTORE_GET,
+                    Metric.RESTORE_GET_CPU, Metric.RESTORE_GET_READ);
             for (int i = 0; i < gets; i += 97) { // untimed spot check of contents
                 int k = data.getOrder[i];
                 check(Arrays.equals(store.get(data.keys[k]), data.values[k]), "wrong value for restored key #" + k);
@@ -241,23 +226,8 @@ final class Workloads {
         out.put(Metric.REOPEN, (System.nanoTime() - t0) / 1e6);
         try {
             // 4. n gets of existing keys, in a shuffled order.
-            quiesce();
-            ProcessCounters getStart = ProcessCounters.now();
-            long found = 0;
-            long valueBytes = 0;
-            for (int i = 0; i < n; i++) {
-                byte[] v = store.get(data.keys[data.readOrder[i]]);
-                if (v != null) {
-                    found++;
-                    valueBytes += v.length;
-                }
-            }
-            ProcessCounters getEnd = ProcessCounters.now();
-            check(found == n && valueBytes == (long) n * VALUE_BYTES,
-                    "existing-key gets found " + found + " of " + n + " keys, " + valueBytes + " value bytes");
-            out.put(Metric.GET_EXISTING, perSecond(n, getEnd.nanosSince(getStart)));
-            out.put(Metric.GET_EXISTING_CPU, getEnd.cpuMicrosPerOp(getStart, n));
-            out.put(Metric.GET_EXISTING_READ, getEnd.readPerOp(getStart, n));
+            timedGets(store, data.keys, data.readOrder, n, "existing-key gets", out, Metric.GET_EXISTING,
+                    Metric.GET_EXISTING_CPU, Metric.GET_EXISTING_READ);
             for (int i = 0; i < n; i += 997) { // untimed spot check of contents
                 int k = data.readOrder[i];
                 check(Arrays.equals(store.get(data.keys[k]), data.values[k]), "wrong value for key #" + k);
@@ -339,5 +309,30 @@ final class Workloads {
         if (!ok) {
             throw new IllegalStateException("wrong result: " + problem);
         }
+    }
+
+    /**
+     * Times {@code count} gets of existing keys in {@code order}, checks that every one was found
+     * with a full value, and records the rate, CPU and bytes read per get under the given metrics.
+     */
+    private static void timedGets(BenchStore store, byte[][] keys, int[] order, int count, String what,
+            Map<Metric, Double> out, Metric rate, Metric cpu, Metric read) {
+        quiesce();
+        ProcessCounters start = ProcessCounters.now();
+        long found = 0;
+        long valueBytes = 0;
+        for (int i = 0; i < count; i++) {
+            byte[] v = store.get(keys[order[i]]);
+            if (v != null) {
+                found++;
+                valueBytes += v.length;
+            }
+        }
+        ProcessCounters end = ProcessCounters.now();
+        check(found == count && valueBytes == (long) count * VALUE_BYTES,
+                what + " found " + found + " of " + count + " keys, " + valueBytes + " value bytes");
+        out.put(rate, perSecond(count, end.nanosSince(start)));
+        out.put(cpu, end.cpuMicrosPerOp(start, count));
+        out.put(read, end.readPerOp(start, count));
     }
 }
