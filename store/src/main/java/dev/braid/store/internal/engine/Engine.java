@@ -293,7 +293,9 @@ public final class Engine {
             ensureUsable();
             return new BraidStats(pager.pageSize(), storage.pageFileBytes(), storage.logBytes(), pager.pageCount(),
                     pager.freeList().count(), readPath.count(), committer.committedHeader().commitSeq,
-                    storage.checkpoints(), storage.bytesRead(), storage.bytesWritten());
+                    storage.checkpoints(), storage.bytesRead(), storage.bytesWritten(), pager.cache().hits(),
+                    pager.cache().misses(), pager.cache().capacityBytes(), pager.cache().usedBytes(), buffer.bytes(),
+                    0, buffer.bytes(), 0, 0);
         } catch (IOException e) {
             throw new BraidIOException("stats failed in " + dir, e);
         } finally {
