@@ -34,28 +34,49 @@ public final class BlobStore {
         this.perIndex = (pageSize - HDR) / 8;
     }
 
-    /** Writes {@code data} (non-empty) to new pages and returns its reference. */
+    /** Hands out page numbers for a blob's pages. */
+    @FunctionalInterface
+    public interface PageAllocator {
+        int allocate() throws IOException;
+    }
+
+    /** Takes finished page images of a blob. */
+    @FunctionalInterface
+    public interface ImageSink {
+        void accept(List<PageIo.Image> images) throws IOException;
+    }
+
+    /** Writes {@code data} (non-empty) to new pages of the open transaction and returns its reference. */
     public BlobRef write(byte[] data) throws IOException {
+        return write(data, pageSize, pager::allocate, io::appendUncommitted);
+    }
+
+    /**
+     * Writes {@code data} (non-empty) as a blob of {@code pageSize}-byte pages numbered by
+     * {@code alloc}, handing the images to {@code sink}; returns its reference.
+     */
+    public static BlobRef write(byte[] data, int pageSize, PageAllocator alloc, ImageSink sink) throws IOException {
+        int perIndex = (pageSize - HDR) / 8;
         int nData = (int) ((data.length + (long) pageSize - 1) / pageSize);
         int nIndex = (nData + perIndex - 1) / perIndex;
         int[] dataPages = new int[nData];
         int[] dataCrcs = new int[nData];
         List<PageIo.Image> chunk = new ArrayList<>();
         for (int i = 0; i < nData; i++) {
-            dataPages[i] = pager.allocate();
+            dataPages[i] = alloc.allocate();
             byte[] img = new byte[pageSize];
             int off = i * pageSize;
             System.arraycopy(data, off, img, 0, Math.min(pageSize, data.length - off));
             dataCrcs[i] = Crc.of(img);
             chunk.add(new PageIo.Image(dataPages[i], img));
             if (chunk.size() == CHUNK_PAGES) {
-                io.appendUncommitted(chunk);
+                sink.accept(chunk);
                 chunk = new ArrayList<>();
             }
         }
         int[] indexPages = new int[nIndex];
         for (int i = 0; i < nIndex; i++) {
-            indexPages[i] = pager.allocate();
+            indexPages[i] = alloc.allocate();
         }
         int next = 0;
         int nextCrc = 0;
@@ -76,7 +97,7 @@ public final class BlobStore {
             nextCrc = Crc.of(img);
             chunk.add(new PageIo.Image(indexPages[i], img));
         }
-        io.appendUncommitted(chunk);
+        sink.accept(chunk);
         return new BlobRef(next, nextCrc, data.length);
     }
 

@@ -1,0 +1,183 @@
+package dev.braid.store.internal.btree;
+
+import dev.braid.store.internal.format.Crc;
+import dev.braid.store.internal.page.ExtentSink;
+import dev.braid.store.internal.page.PageIo;
+import dev.braid.store.internal.page.Run;
+import dev.braid.store.internal.page.RunWriter;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a complete B+tree bottom-up, straight into fresh pages of the page file (not through the
+ * log or the cache), from entries in strictly ascending key order: leaves packed to
+ * {@link BulkLoader#FILL}, internal levels built as the level below fills (streaming: memory stays at
+ * one node per level), shortest separators, checksums set as each page is written. This is how a
+ * merge folds segments into the tree. One thread; the result is installed by the engine.
+ */
+public final class TreeBuilder {
+    /** The built tree: its root, the root's CRC32C, its entry count, and the pages it occupies. */
+    public record Result(int root, int rootCrc, long count, List<Run> runs, List<Run> spare) {
+    }
+
+    /** A written node: its page, checksum and key range. */
+    private record Built(int page, int crc, byte[] first, byte[] last) {
+    }
+
+    /** One internal level: its open node, its last child, and a full node held back. */
+    private static final class Level {
+        InternalNode node;
+        byte[] first;
+        Built lastChild;
+        InternalNode held;
+        byte[] heldFirst;
+        byte[] heldLast;
+    }
+
+    private final RunWriter pages;
+    private final CellLayout layout;
+    private final int leafLimit;
+    private final int sepLimit;
+    private final List<Level> levels = new ArrayList<>();
+    private LeafNode leaf;
+    private byte[] leafFirst;
+    private byte[] leafLast;
+    private long count;
+
+    public TreeBuilder(ExtentSink sink) {
+        this.pages = new RunWriter(sink);
+        this.layout = new CellLayout(sink.pageSize());
+        this.leafLimit = (int) (layout.pageSize * BulkLoader.FILL);
+        this.sepLimit = layout.pageSize - layout.maxCell - 16;
+    }
+
+    /** Adds a live entry (keys strictly ascending). */
+    public void add(byte[] key, byte[] value) throws IOException {
+        boolean keyInBlob = layout.leafKeyInBlob(key.length);
+        boolean valueInBlob = value.length > 0 && layout.leafValueInBlob(key.length, value.length, keyInBlob);
+        int cell = CellLayout.leafCell(key.length, value.length, keyInBlob, valueInBlob);
+        if (leaf != null && leaf.n > 0 && leaf.size + cell > leafLimit) {
+            finishLeaf();
+        }
+        if (leaf == null) {
+            leaf = new LeafNode(pages.nextPages(1), 64);
+            leafFirst = key;
+        }
+        leaf.insert(leaf.n, key, keyInBlob ? blob(key) : null, valueInBlob ? blob(value) : value);
+        leafLast = key;
+        count++;
+    }
+
+    private BlobRef blob(byte[] data) throws IOException {
+        return BlobStore.write(data, layout.pageSize, () -> pages.nextPages(1), images -> {
+            for (PageIo.Image img : images) {
+                pages.write(img.pageNo(), img.bytes(), 1);
+            }
+        });
+    }
+
+    private void finishLeaf() throws IOException {
+        byte[] img = new byte[layout.pageSize];
+        leaf.encode(img);
+        pages.write(leaf.pageNo(), img, 1);
+        Built b = new Built(leaf.pageNo(), Crc.of(img), leafFirst, leafLast);
+        leaf = null;
+        addChild(0, b);
+    }
+
+    /**
+     * Hangs a finished node under the open node of internal level {@code li} (0 = just above the
+     * leaves). A full node is held back until the next node of its level has a separator, so that a
+     * lone last child can still join it at the end (room for one more cell is kept, as in
+     * {@link BulkLoader}).
+     */
+    private void addChild(int li, Built child) throws IOException {
+        if (levels.size() == li) {
+            levels.add(new Level());
+        }
+        Level lv = levels.get(li);
+        if (lv.node != null) {
+            byte[] sep = Rebalancer.separator(lv.lastChild.last(), child.first());
+            boolean sepInBlob = layout.separatorInBlob(sep.length);
+            int cell = CellLayout.internalCell(sep.length, sepInBlob);
+            if (lv.node.size + cell <= sepLimit) {
+                lv.node.insert(lv.node.n, sep, sepInBlob ? blob(sep) : null, child.page(), child.crc());
+                lv.lastChild = child;
+                if (lv.held != null) {
+                    Built done = writeInternal(lv.held, lv.heldFirst, lv.heldLast);
+                    lv.held = null;
+                    addChild(li + 1, done);
+                }
+                return;
+            }
+            if (lv.held != null) {
+                Built done = writeInternal(lv.held, lv.heldFirst, lv.heldLast);
+                addChild(li + 1, done);
+            }
+            lv.held = lv.node;
+            lv.heldFirst = lv.first;
+            lv.heldLast = lv.lastChild.last();
+        }
+        lv.node = new InternalNode(pages.nextPages(1), 64);
+        lv.node.children[0] = child.page();
+        lv.node.childCrcs[0] = child.crc();
+        lv.first = child.first();
+        lv.lastChild = child;
+    }
+
+    /** Closes level {@code li} at the end of the build; returns its last node, or null if it has none. */
+    private Built closeLevel(Level lv) throws IOException {
+        if (lv.node.n == 0 && lv.held != null) {
+            // A lone last child joins the held node (room was kept for it).
+            byte[] sep = Rebalancer.separator(lv.heldLast, lv.lastChild.first());
+            InternalNode h = lv.held;
+            h.insert(h.n, sep, layout.separatorInBlob(sep.length) ? blob(sep) : null, lv.lastChild.page(),
+                    lv.lastChild.crc());
+            Built done = writeInternal(h, lv.heldFirst, lv.lastChild.last());
+            pages.unused(lv.node.pageNo());
+            lv.held = null;
+            return done;
+        }
+        return null;
+    }
+
+    private Built writeInternal(InternalNode node, byte[] first, byte[] last) throws IOException {
+        byte[] img = new byte[layout.pageSize];
+        node.encode(img);
+        pages.write(node.pageNo(), img, 1);
+        return new Built(node.pageNo(), Crc.of(img), first, last);
+    }
+
+    /** Finishes the tree; with no entries, the result is a single empty leaf. */
+    public Result finish() throws IOException {
+        if (leaf == null) {
+            leaf = new LeafNode(pages.nextPages(1), 1);
+        }
+        byte[] img = new byte[layout.pageSize];
+        leaf.encode(img);
+        pages.write(leaf.pageNo(), img, 1);
+        Built top = new Built(leaf.pageNo(), Crc.of(img), leafFirst, leafLast);
+        leaf = null;
+        for (int li = 0; li < levels.size(); li++) {
+            Level lv = levels.get(li);
+            addChild(li, top);
+            Built lone = closeLevel(lv);
+            if (lone != null) {
+                top = lone; // the level's last node, with the lone child folded in
+            } else {
+                if (lv.held != null) {
+                    addChild(li + 1, writeInternal(lv.held, lv.heldFirst, lv.heldLast));
+                    lv.held = null;
+                }
+                top = writeInternal(lv.node, lv.first, lv.lastChild.last());
+            }
+            lv.node = null;
+            if (li == levels.size() - 1) {
+                break;
+            }
+        }
+        pages.finish();
+        return new Result(top.page(), top.crc(), count, pages.runs(), pages.spare());
+    }
+}

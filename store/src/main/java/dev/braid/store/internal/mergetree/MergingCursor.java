@@ -1,0 +1,104 @@
+package dev.braid.store.internal.mergetree;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Merges sorted sources into one stream, newest source first on equal keys (it wins; the older
+ * entries for that key are skipped). Uses a binary heap of the sources' current keys, so a step costs
+ * O(log k) comparisons. Tombstones pass through: the caller decides whether they hide or are dropped.
+ * One thread.
+ */
+public final class MergingCursor {
+    private final SortedSource[] sources; // index = age rank: 0 is the newest
+    private final int[] heap;
+    private final int sign;
+    private int size;
+    private byte[] key;
+    private byte[] value;
+
+    /** @param newestFirst the sources, newest first; all in the same direction ({@code reverse} or not) */
+    public MergingCursor(List<SortedSource> newestFirst, boolean reverse) throws IOException {
+        this.sources = newestFirst.toArray(new SortedSource[0]);
+        this.heap = new int[sources.length];
+        this.sign = reverse ? -1 : 1;
+        for (int i = 0; i < sources.length; i++) {
+            if (sources[i].valid()) {
+                heap[size++] = i;
+            }
+        }
+        for (int i = size / 2 - 1; i >= 0; i--) {
+            down(i);
+        }
+        advance();
+    }
+
+    public boolean valid() {
+        return key != null;
+    }
+
+    public byte[] key() {
+        return key;
+    }
+
+    /** The winning value, {@link WriteBuffer#TOMBSTONE} for a delete. */
+    public byte[] value() {
+        return value;
+    }
+
+    public void next() throws IOException {
+        advance();
+    }
+
+    private void advance() throws IOException {
+        if (size == 0) {
+            key = null;
+            value = null;
+            return;
+        }
+        int top = heap[0];
+        SortedSource s = sources[top];
+        key = s.key();
+        value = s.value();
+        step(top);
+        // Older sources holding the same key are skipped.
+        while (size > 0 && Arrays.equals(sources[heap[0]].key(), key)) {
+            step(heap[0]);
+        }
+    }
+
+    /** Advances the source at the heap top and restores the heap. */
+    private void step(int src) throws IOException {
+        sources[src].next();
+        if (!sources[src].valid()) {
+            heap[0] = heap[--size];
+        }
+        if (size > 0) {
+            down(0);
+        }
+    }
+
+    private boolean less(int a, int b) {
+        int c = sign * Arrays.compareUnsigned(sources[a].key(), sources[b].key());
+        return c < 0 || (c == 0 && a < b);
+    }
+
+    private void down(int i) {
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= size) {
+                return;
+            }
+            int r = l + 1;
+            int m = r < size && less(heap[r], heap[l]) ? r : l;
+            if (!less(heap[m], heap[i])) {
+                return;
+            }
+            int t = heap[m];
+            heap[m] = heap[i];
+            heap[i] = t;
+            i = m;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.braid.store.internal.mergetree;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * An immutable sorted segment of the merge-tree, open for reading: its manifest record, its bloom
+ * filter (held in memory) and block access. Point lookups skip it when the key lies outside its key
+ * range or the filter excludes it. Thread safe.
+ */
+public final class Segment {
+    private final SegmentInfo info;
+    private final Bloom bloom;
+    private final SegmentReader reader;
+
+    Segment(SegmentInfo info, Bloom bloom, SegmentReader reader) {
+        this.info = info;
+        this.bloom = bloom;
+        this.reader = reader;
+    }
+
+    /** Opens a segment recorded in the manifest, loading and verifying its bloom filter. */
+    public static Segment open(SegmentInfo info, SegmentReader reader) throws IOException {
+        return new Segment(info, reader.bloom(info), reader);
+    }
+
+    public SegmentInfo info() {
+        return info;
+    }
+
+    /** Memory held in the heap while open (the bloom filter), charged to the budget. */
+    public long heapBytes() {
+        return bloom.heapBytes() + info.minKey().length + info.maxKey().length + 256;
+    }
+
+    /** Whether the key may be here: within the key range and passing the filter. */
+    public boolean mayContain(byte[] key, long hash) {
+        return Arrays.compareUnsigned(key, info.minKey()) >= 0 && Arrays.compareUnsigned(key, info.maxKey()) <= 0
+                && bloom.mightContain(hash);
+    }
+
+    /**
+     * The entry for {@code key}: its value, {@link WriteBuffer#TOMBSTONE} when deleted here, or null
+     * when the segment does not hold the key. {@code hash} is {@link Bloom#hash} of the key.
+     */
+    public byte[] get(byte[] key, long hash) throws IOException {
+        if (!mayContain(key, hash)) {
+            return null;
+        }
+        SegmentBlock b = reader.block(info.rootPage(), info.rootPages(), info.rootCrc(), true);
+        for (int depth = 0; !b.isData(); depth++) {
+            if (depth > 64) {
+                throw reader.corrupt(b.pageNo(), "segment " + info.id() + " index is too deep");
+            }
+            int c = b.childFor(key);
+            b = child(b, c, true);
+        }
+        int i = b.search(key);
+        return i < 0 ? null : b.value(i);
+    }
+
+    SegmentBlock root(boolean cached) throws IOException {
+        return reader.block(info.rootPage(), info.rootPages(), info.rootCrc(), cached);
+    }
+
+    SegmentBlock child(SegmentBlock parent, int i, boolean cached) throws IOException {
+        SegmentBlock c = reader.block(parent.childPage(i), parent.childPages(i), parent.childCrc(i), cached);
+        if (c.level != parent.level - 1) {
+            throw reader.corrupt(c.pageNo(), "segment block at page " + c.pageNo() + " is at level " + c.level
+                    + " under a block at level " + parent.level);
+        }
+        return c;
+    }
+
+    /** A cursor over the entries, tombstones included; {@code cached} false for one-pass merges. */
+    public SegmentCursor cursor(boolean cached) {
+        return new SegmentCursor(this, cached);
+    }
+
+    /** Drops this segment's cached blocks; called when it is merged away. */
+    public void release() {
+        reader.evict(info);
+    }
+}

@@ -1,0 +1,186 @@
+package dev.braid.store.internal.mergetree;
+
+import dev.braid.store.internal.format.Bytes;
+import dev.braid.store.internal.page.Page;
+import java.util.Arrays;
+
+/**
+ * One decoded block of a segment: a data block (sorted entries, a delete as a tombstone) or an index
+ * block (the first key of each child block with the child's pages and checksum). A block is one
+ * page, or a run of pages when a single entry needs more. Layout (docs/format/segment.md; written
+ * to disk: never renumber):
+ *
+ * <pre>
+ *  0 u8  type (4 data, 5 index)     8 u32 pages in the block
+ *  1 u8  level (0 data, 1.. index) 12 u32 entry count
+ *  2 u16 zero                      16 u32 end of the last entry
+ *  4 u32 first page number         20 ... entries
+ *  data entry:  u8 flags (0 put, 1 delete), varint key length, varint value length, key, value
+ *  index entry: varint key length, key, u32 child page, u32 child pages, u32 child CRC32C
+ * </pre>
+ *
+ * Immutable after decoding (cached in the shared page cache, read by many threads); thread safe.
+ */
+public final class SegmentBlock extends Page {
+    public static final byte TYPE_DATA = 4;
+    public static final byte TYPE_INDEX = 5;
+    static final int HEADER = 20;
+    static final int INDEX_TAIL = 12;
+
+    final byte[] image;
+    final int level;
+    final int n;
+    private final int[] keyOff;
+    private final int[] keyLen;
+    private final int[] valOff; // data: value start, -1 for a tombstone; index: child fields start
+    private final int[] valLen;
+
+    private SegmentBlock(int pageNo, byte[] image, int level, int n, int[] keyOff, int[] keyLen, int[] valOff,
+            int[] valLen) {
+        super(pageNo);
+        this.image = image;
+        this.level = level;
+        this.n = n;
+        this.keyOff = keyOff;
+        this.keyLen = keyLen;
+        this.valOff = valOff;
+        this.valLen = valLen;
+    }
+
+    /** Pages a block image spans, from its header (validated by {@link #decode}). */
+    static int pagesOf(byte[] firstPage) {
+        return Bytes.getInt(firstPage, 8);
+    }
+
+    /**
+     * Decodes a verified image; returns null when its structure is invalid (the caller reports
+     * corruption, naming the page).
+     */
+    static SegmentBlock decode(int pageNo, byte[] b) {
+        try {
+            int type = b[0];
+            int level = b[1] & 0xff;
+            if ((type != TYPE_DATA && type != TYPE_INDEX) || (type == TYPE_DATA) != (level == 0)
+                    || Bytes.getInt(b, 4) != pageNo) {
+                return null;
+            }
+            int n = Bytes.getInt(b, 12);
+            int end = Bytes.getInt(b, 16);
+            if (n < 1 || end > b.length || end < HEADER || n > end) {
+                return null;
+            }
+            int[] ko = new int[n];
+            int[] kl = new int[n];
+            int[] vo = new int[n];
+            int[] vl = new int[n];
+            int[] pos = {HEADER};
+            for (int i = 0; i < n; i++) {
+                if (type == TYPE_DATA) {
+                    int flags = b[pos[0]++];
+                    long k = Bytes.getVarint(b, pos, end);
+                    long v = Bytes.getVarint(b, pos, end);
+                    if (flags < 0 || flags > 1 || k > dev.braid.store.Braid.MAX_KEY_BYTES || v > end
+                            || (flags == 1 && v != 0)) {
+                        return null;
+                    }
+                    ko[i] = pos[0];
+                    kl[i] = (int) k;
+                    vo[i] = flags == 1 ? -1 : pos[0] + (int) k;
+                    vl[i] = (int) v;
+                    pos[0] += (int) (k + v);
+                } else {
+                    long k = Bytes.getVarint(b, pos, end);
+                    if (k > dev.braid.store.Braid.MAX_KEY_BYTES) {
+                        return null;
+                    }
+                    ko[i] = pos[0];
+                    kl[i] = (int) k;
+                    vo[i] = pos[0] + (int) k;
+                    pos[0] += (int) k + INDEX_TAIL;
+                }
+                if (pos[0] > end || (i > 0 && Arrays.compareUnsigned(b, ko[i - 1], ko[i - 1] + kl[i - 1],
+                        b, ko[i], ko[i] + kl[i]) >= 0)) {
+                    return null;
+                }
+            }
+            return pos[0] == end ? new SegmentBlock(pageNo, b, level, n, ko, kl, vo, vl) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    boolean isData() {
+        return level == 0;
+    }
+
+    int compareKey(int i, byte[] key) {
+        return Arrays.compareUnsigned(image, keyOff[i], keyOff[i] + keyLen[i], key, 0, key.length);
+    }
+
+    byte[] key(int i) {
+        return Arrays.copyOfRange(image, keyOff[i], keyOff[i] + keyLen[i]);
+    }
+
+    boolean isTombstone(int i) {
+        return valOff[i] < 0;
+    }
+
+    /** A copy of entry i's value; {@link WriteBuffer#TOMBSTONE} for a delete. */
+    byte[] value(int i) {
+        if (valOff[i] < 0) {
+            return WriteBuffer.TOMBSTONE;
+        }
+        return Arrays.copyOfRange(image, valOff[i], valOff[i] + valLen[i]);
+    }
+
+    int childPage(int i) {
+        return Bytes.getInt(image, valOff[i]);
+    }
+
+    int childPages(int i) {
+        return Bytes.getInt(image, valOff[i] + 4);
+    }
+
+    int childCrc(int i) {
+        return Bytes.getInt(image, valOff[i] + 8);
+    }
+
+    /** Index of {@code key}, or {@code -(insertion point) - 1} when absent. */
+    int search(byte[] key) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = compareKey(mid, key);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -(lo + 1);
+    }
+
+    /** For an index block: the child that may hold {@code key} (the last one whose first key is at or below it). */
+    int childFor(byte[] key) {
+        int i = search(key);
+        return i >= 0 ? i : Math.max(0, -i - 2);
+    }
+
+    @Override
+    public int encodedSize() {
+        return image.length;
+    }
+
+    @Override
+    public void encode(byte[] out) {
+        System.arraycopy(image, 0, out, 0, Math.min(out.length, image.length));
+    }
+
+    @Override
+    public long heapBytes() {
+        return image.length + 16L * n + 112;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.braid.store.internal.mergetree;
+
+import java.io.IOException;
+
+/**
+ * A position in a segment, moving forward or backward over its entries (tombstones included). Keeps
+ * the path of blocks from the root, so a step costs a block read only when it leaves a data block.
+ * One thread; valid while the segment is in the store.
+ */
+public final class SegmentCursor {
+    private static final int MAX_DEPTH = 64;
+
+    private final Segment segment;
+    private final boolean cached;
+    private final SegmentBlock[] path = new SegmentBlock[MAX_DEPTH];
+    private final int[] idx = new int[MAX_DEPTH];
+    private int leaf = -1; // depth of the data block; -1 when not positioned
+    private boolean valid;
+
+    SegmentCursor(Segment segment, boolean cached) {
+        this.segment = segment;
+        this.cached = cached;
+    }
+
+    /** Positions at the first entry at or after {@code key} (after it when not inclusive); null = first entry. */
+    public void seekForward(byte[] key, boolean inclusive) throws IOException {
+        descend(key, false);
+        if (key == null) {
+            idx[leaf] = 0;
+        } else {
+            int i = path[leaf].search(key);
+            idx[leaf] = i >= 0 ? (inclusive ? i : i + 1) : -i - 1;
+        }
+        valid = true;
+        normalizeForward();
+    }
+
+    /** Positions at the last entry at or before {@code key} (before it when not inclusive); null = last entry. */
+    public void seekBackward(byte[] key, boolean inclusive) throws IOException {
+        descend(key, key == null);
+        if (key == null) {
+            idx[leaf] = path[leaf].n - 1;
+        } else {
+            int i = path[leaf].search(key);
+            idx[leaf] = i >= 0 ? (inclusive ? i : i - 1) : -i - 2;
+        }
+        valid = true;
+        normalizeBackward();
+    }
+
+    private void descend(byte[] key, boolean rightEdge) throws IOException {
+        SegmentBlock b = segment.root(cached);
+        int d = 0;
+        while (!b.isData()) {
+            if (d >= MAX_DEPTH - 1) {
+                throw new IllegalStateException("segment index too deep");
+            }
+            int i = key == null ? (rightEdge ? b.n - 1 : 0) : b.childFor(key);
+            path[d] = b;
+            idx[d] = i;
+            b = segment.child(b, i, cached);
+            d++;
+        }
+        path[d] = b;
+        leaf = d;
+    }
+
+    private void normalizeForward() throws IOException {
+        while (idx[leaf] >= path[leaf].n) {
+            int u = leaf - 1;
+            while (u >= 0 && idx[u] + 1 >= path[u].n) {
+                u--;
+            }
+            if (u < 0) {
+                valid = false;
+                return;
+            }
+            idx[u]++;
+            for (int d = u; d < leaf; d++) {
+                path[d + 1] = segment.child(path[d], idx[d], cached);
+                idx[d + 1] = 0;
+            }
+        }
+    }
+
+    private void normalizeBackward() throws IOException {
+        while (idx[leaf] < 0) {
+            int u = leaf - 1;
+            while (u >= 0 && idx[u] - 1 < 0) {
+                u--;
+            }
+            if (u < 0) {
+                valid = false;
+                return;
+            }
+            idx[u]--;
+            for (int d = u; d < leaf; d++) {
+                path[d + 1] = segment.child(path[d], idx[d], cached);
+                idx[d + 1] = path[d + 1].n - 1;
+            }
+        }
+    }
+
+    public boolean valid() {
+        return valid;
+    }
+
+    public byte[] key() {
+        return path[leaf].key(idx[leaf]);
+    }
+
+    /** The value, or {@link WriteBuffer#TOMBSTONE} for a delete. */
+    public byte[] value() {
+        return path[leaf].value(idx[leaf]);
+    }
+
+    public boolean isTombstone() {
+        return path[leaf].isTombstone(idx[leaf]);
+    }
+
+    public void next() throws IOException {
+        idx[leaf]++;
+        normalizeForward();
+    }
+
+    public void prev() throws IOException {
+        idx[leaf]--;
+        normalizeBackward();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.braid.store.internal.mergetree;
+
+import dev.braid.store.internal.page.Run;
+
+import dev.braid.store.CorruptionException;
+import dev.braid.store.internal.format.Crc;
+import dev.braid.store.internal.page.Page;
+import dev.braid.store.internal.page.PageCache;
+import java.io.IOException;
+
+/**
+ * Reads segment blocks of one store from the page file, verifies each against the checksum its
+ * parent (or the manifest) holds, and keeps decoded blocks in the shared page cache under a store
+ * id of their own. Thread safe.
+ */
+public final class SegmentReader {
+    /** Raw page access: the page file, bypassing the log (segment pages never have log frames). */
+    public interface PageSource {
+        byte[] read(int firstPage, int pages) throws IOException;
+
+        CorruptionException corrupt(int page, String problem);
+    }
+
+    private final PageSource source;
+    private final PageCache cache;
+    private final int cacheId;
+    private final int pageSize;
+
+    public SegmentReader(PageSource source, PageCache cache, int pageSize) {
+        this.source = source;
+        this.cache = cache;
+        this.cacheId = cache.newStoreId();
+        this.pageSize = pageSize;
+    }
+
+    int pageSize() {
+        return pageSize;
+    }
+
+    /**
+     * The block at {@code page}; {@code cached} false for one-pass reads (merges), which should not
+     * push a store's hot pages out of the cache.
+     */
+    SegmentBlock block(int page, int pages, int crc, boolean cached) throws IOException {
+        Page p = cache.get(cacheId, page);
+        if (p instanceof SegmentBlock b) {
+            return b;
+        }
+        if (pages < 1 || pages > (1 << 20)) {
+            throw source.corrupt(page, "segment block at page " + page + " has an impossible length " + pages);
+        }
+        byte[] img = source.read(page, pages);
+        if (Crc.of(img) != crc) {
+            throw source.corrupt(page, "segment block at page " + page + " fails its checksum");
+        }
+        SegmentBlock b = SegmentBlock.decode(page, img);
+        if (b == null || SegmentBlock.pagesOf(img) != pages) {
+            throw source.corrupt(page, "segment block at page " + page + " is malformed");
+        }
+        if (cached) {
+            cache.put(cacheId, b);
+        }
+        return b;
+    }
+
+    /** Reads and verifies a segment's bloom filter. */
+    Bloom bloom(SegmentInfo s) throws IOException {
+        int pages = (s.bloomBytes() + pageSize - 1) / pageSize;
+        byte[] img = source.read(s.bloomPage(), pages);
+        if (Crc.of(img, 0, s.bloomBytes()) != s.bloomCrc()) {
+            throw source.corrupt(s.bloomPage(), "bloom filter of segment " + s.id() + " fails its checksum");
+        }
+        Bloom b = Bloom.decode(img, 0, s.bloomBytes());
+        if (b == null) {
+            throw source.corrupt(s.bloomPage(), "bloom filter of segment " + s.id() + " is malformed");
+        }
+        return b;
+    }
+
+    /** Drops a segment's cached blocks (it was merged away; its pages will be reused). */
+    void evict(SegmentInfo s) {
+        for (Run r : s.runs()) {
+            for (int p = r.start(); p < r.end(); p++) {
+                cache.remove(cacheId, p);
+            }
+        }
+    }
+
+    CorruptionException corrupt(int page, String problem) {
+        return source.corrupt(page, problem);
+    }
+}

@@ -1,0 +1,233 @@
+package dev.braid.store.internal.mergetree;
+
+import dev.braid.store.internal.format.Bytes;
+import dev.braid.store.internal.format.Crc;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import dev.braid.store.internal.page.ExtentSink;
+import dev.braid.store.internal.page.Run;
+import dev.braid.store.internal.page.RunWriter;
+
+/**
+ * Writes one segment from entries in strictly ascending key order: data blocks filled page by page,
+ * index blocks built level by level as the blocks below fill (streaming, so memory stays at a few
+ * pages whatever the segment's size), then the bloom filter. Pages go to runs from an
+ * {@link ExtentSink}, in large sequential writes. One thread; not reusable.
+ */
+public final class SegmentWriter {
+    private final RunWriter pages;
+    private final int pageSize;
+    private final Bloom bloom;
+    private final Block data;
+    private final List<Block> index = new ArrayList<>();
+    private long entries;
+    private long tombstones;
+    private long dataBytes;
+    private long live;
+    private byte[] minKey;
+
+    /** A block under construction, at one level. */
+    private final class Block {
+        final int level;
+        byte[] buf;
+        int pos = SegmentBlock.HEADER;
+        int count;
+        byte[] firstKey;
+
+        Block(int level) {
+            this.level = level;
+            this.buf = new byte[pageSize];
+        }
+    }
+
+    /** The location of a written block. */
+    private record Placed(int page, int pages, int crc) {
+    }
+
+    /** @param expectedEntries an upper bound on the entries to come (sizes the bloom filter) */
+    public SegmentWriter(ExtentSink sink, long expectedEntries) {
+        this.pages = new RunWriter(sink);
+        this.pageSize = sink.pageSize();
+        this.bloom = Bloom.withCapacity(Math.max(1, expectedEntries));
+        this.data = new Block(0);
+    }
+
+    /** Adds an entry; {@code value} is {@link WriteBuffer#TOMBSTONE} for a delete. */
+    public void add(byte[] key, byte[] value) throws IOException {
+        add(key, 0, key.length, value);
+    }
+
+    /** Adds an entry whose key is {@code keyBuf[keyOff, keyOff+keyLen)}. */
+    public void add(byte[] keyBuf, int keyOff, int keyLen, byte[] value) throws IOException {
+        boolean tomb = value == WriteBuffer.TOMBSTONE;
+        int vlen = tomb ? 0 : value.length;
+        int size = 1 + Bytes.varintSize(keyLen) + Bytes.varintSize(vlen) + keyLen + vlen;
+        Block b = data;
+        if (b.count > 0 && b.pos + size > b.buf.length) {
+            finish(b);
+        }
+        ensureRoom(b, size);
+        if (b.count == 0) {
+            b.firstKey = java.util.Arrays.copyOfRange(keyBuf, keyOff, keyOff + keyLen);
+        }
+        byte[] buf = b.buf;
+        buf[b.pos++] = (byte) (tomb ? 1 : 0);
+        b.pos = Bytes.putVarint(buf, b.pos, keyLen);
+        b.pos = Bytes.putVarint(buf, b.pos, vlen);
+        System.arraycopy(keyBuf, keyOff, buf, b.pos, keyLen);
+        b.pos += keyLen;
+        if (vlen > 0) {
+            System.arraycopy(value, 0, buf, b.pos, vlen);
+            b.pos += vlen;
+        }
+        b.count++;
+        bloom.add(Bloom.hash(keyBuf, keyOff, keyLen));
+        if (entries == 0) {
+            minKey = b.firstKey;
+        }
+        lastKeyBuf = keyBuf;
+        lastKeyOff = keyOff;
+        lastKeyLen = keyLen;
+        entries++;
+        dataBytes += keyLen + vlen;
+        if (tomb) {
+            tombstones++;
+        } else {
+            live++;
+        }
+    }
+
+    private byte[] lastKeyBuf;
+    private int lastKeyOff;
+    private int lastKeyLen;
+
+    /** Makes a fresh block big enough for one entry of {@code size} bytes (a run of pages if need be). */
+    private void ensureRoom(Block b, int size) {
+        if (b.count == 0 && SegmentBlock.HEADER + size > b.buf.length) {
+            int pages = (SegmentBlock.HEADER + size + pageSize - 1) / pageSize;
+            b.buf = new byte[pages * pageSize];
+        }
+    }
+
+    /** Writes a finished block and records it one level up. */
+    private void finish(Block b) throws IOException {
+        byte[] buf = b.buf;
+        int pages = buf.length / pageSize;
+        buf[0] = b.level == 0 ? SegmentBlock.TYPE_DATA : SegmentBlock.TYPE_INDEX;
+        buf[1] = (byte) b.level;
+        Bytes.putInt(buf, 8, pages);
+        Bytes.putInt(buf, 12, b.count);
+        Bytes.putInt(buf, 16, b.pos);
+        Placed p = place(buf, pages);
+        byte[] first = b.firstKey;
+        if (index.size() < b.level + 1) {
+            index.add(new Block(b.level + 1));
+        }
+        addIndexEntry(index.get(b.level), first, p);
+        b.buf = new byte[pageSize];
+        b.pos = SegmentBlock.HEADER;
+        b.count = 0;
+        b.firstKey = null;
+    }
+
+    private void addIndexEntry(Block ib, byte[] key, Placed child) throws IOException {
+        int size = Bytes.varintSize(key.length) + key.length + SegmentBlock.INDEX_TAIL;
+        if (ib.count > 0 && ib.pos + size > ib.buf.length) {
+            finish(ib);
+        }
+        ensureRoom(ib, size);
+        if (ib.count == 0) {
+            ib.firstKey = key;
+        }
+        ib.pos = Bytes.putVarint(ib.buf, ib.pos, key.length);
+        System.arraycopy(key, 0, ib.buf, ib.pos, key.length);
+        ib.pos += key.length;
+        Bytes.putInt(ib.buf, ib.pos, child.page());
+        Bytes.putInt(ib.buf, ib.pos + 4, child.pages());
+        Bytes.putInt(ib.buf, ib.pos + 8, child.crc());
+        ib.pos += SegmentBlock.INDEX_TAIL;
+        ib.count++;
+    }
+
+    /** Puts a block image at the next free pages, stamping its page number, and returns where. */
+    private Placed place(byte[] img, int n) throws IOException {
+        int page = pages.nextPages(n);
+        Bytes.putInt(img, 4, page);
+        int crc = Crc.of(img);
+        pages.write(page, img, n);
+        return new Placed(page, n, crc);
+    }
+
+    /** Entries added so far. */
+    public long entries() {
+        return entries;
+    }
+
+    /**
+     * Finishes the segment and returns its description (id 0: the engine numbers it). The unused
+     * pages of its runs are in {@link #sparePages()} afterwards. Needs at least one entry.
+     */
+    public SegmentInfo finish(long liveDeltaIfKnown, boolean deltaKnown) throws IOException {
+        if (entries == 0) {
+            throw new IllegalStateException("a segment needs at least one entry");
+        }
+        byte[] maxKey = java.util.Arrays.copyOfRange(lastKeyBuf, lastKeyOff, lastKeyOff + lastKeyLen);
+        finish(data);
+        // Close each index level; the first level that holds a single block's worth is the root.
+        Placed root = null;
+        for (int level = 0; level < index.size(); level++) {
+            Block ib = index.get(level);
+            boolean top = level == index.size() - 1;
+            if (top && ib.count == 1) {
+                root = lastPlacedChild(ib);
+                break;
+            }
+            byte[] buf = ib.buf;
+            int pages = buf.length / pageSize;
+            buf[0] = SegmentBlock.TYPE_INDEX;
+            buf[1] = (byte) ib.level;
+            Bytes.putInt(buf, 8, pages);
+            Bytes.putInt(buf, 12, ib.count);
+            Bytes.putInt(buf, 16, ib.pos);
+            Placed p = place(buf, pages);
+            if (top) {
+                root = p;
+                break;
+            }
+            Block up = index.get(level + 1);
+            addIndexEntry(up, ib.firstKey, p);
+        }
+        int bloomBytes = bloom.encodedSize();
+        int bloomPages = (bloomBytes + pageSize - 1) / pageSize;
+        byte[] bb = new byte[bloomPages * pageSize];
+        bloom.encode(bb, 0);
+        int bloomPage = pages.nextPages(bloomPages);
+        pages.write(bloomPage, bb, bloomPages);
+        pages.finish();
+        long delta = deltaKnown ? liveDeltaIfKnown : 0;
+        return new SegmentInfo(0, pages.runs(), root.page(), root.pages(), root.crc(), entries, tombstones,
+                dataBytes, minKey, maxKey, bloomPage, bloomBytes, Crc.of(bb, 0, bloomBytes), deltaKnown, delta);
+    }
+
+    /** The only child recorded in a one-entry index block (it becomes the root itself). */
+    private static Placed lastPlacedChild(Block ib) {
+        int p = ib.pos - SegmentBlock.INDEX_TAIL;
+        return new Placed(Bytes.getInt(ib.buf, p), Bytes.getInt(ib.buf, p + 4), Bytes.getInt(ib.buf, p + 8));
+    }
+
+    /** Live entries (not deletes) written. */
+    public long liveEntries() {
+        return live;
+    }
+
+    /** Pages of the runs that the segment did not use, to be freed by the engine (after {@link #finish}). */
+    public List<Run> sparePages() {
+        return pages.spare();
+    }
+
+    /** Every page taken so far: what to free when the write is abandoned. */
+    public List<Run> taken() {
+        return pages.allTaken();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.braid.store.internal.mergetree;
+
+import java.io.IOException;
+
+/** A sorted stream of entries (a delete as {@link WriteBuffer#TOMBSTONE}) that a merge reads. */
+public interface SortedSource {
+    boolean valid();
+
+    byte[] key();
+
+    byte[] value();
+
+    /** Moves to the next entry in the stream's direction. */
+    void next() throws IOException;
+
+    /** A segment cursor as a source, moving forward or backward. */
+    static SortedSource of(SegmentCursor c, boolean reverse) {
+        return new SortedSource() {
+            @Override
+            public boolean valid() {
+                return c.valid();
+            }
+
+            @Override
+            public byte[] key() {
+                return c.key();
+            }
+
+            @Override
+            public byte[] value() {
+                return c.value();
+            }
+
+            @Override
+            public void next() throws IOException {
+                if (reverse) {
+                    c.prev();
+                } else {
+                    c.next();
+                }
+            }
+        };
+    }
+
+    /** Entries {@code [from, to)} of parallel sorted arrays (from > to walks backward). */
+    static SortedSource of(byte[][] keys, byte[][] values, int from, int to) {
+        return new SortedSource() {
+            final int step = from <= to ? 1 : -1;
+            int i = from;
+
+            @Override
+            public boolean valid() {
+                return i != to;
+            }
+
+            @Override
+            public byte[] key() {
+                return keys[i];
+            }
+
+            @Override
+            public byte[] value() {
+                return values[i];
+            }
+
+            @Override
+            public void next() {
+                i += step;
+            }
+        };
+    }
+}

@@ -1,0 +1,18 @@
+package dev.braid.store.internal.page;
+
+import java.io.IOException;
+
+/**
+ * Where a segment (or a bulk-built tree) is written: runs of fresh pages handed out by the engine
+ * and recorded as reserved until the result is installed (so a crash before that reclaims them),
+ * written straight into the page file, not through the log.
+ */
+public interface ExtentSink {
+    /** A run of at least {@code minPages} fresh pages. */
+    Run allocate(int minPages) throws IOException;
+
+    /** Writes {@code pages} page images from {@code buf[off..]} at page {@code firstPage}. */
+    void write(int firstPage, byte[] buf, int off, int pages) throws IOException;
+
+    int pageSize();
+}
