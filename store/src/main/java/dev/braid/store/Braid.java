@@ -66,9 +66,10 @@ public final class Braid implements AutoCloseable {
 
     /**
      * A blind write: sets {@code key} without reading anything or touching a tree page. It goes to
-     * an in-memory write buffer, is visible to readers at once like any write, and reaches the
-     * B+tree at the next commit or when the buffer is full, in key order (into an empty tree, as a
-     * bottom-up bulk build). For restores and other bulk loads.
+     * an in-memory write buffer and is visible to readers at once like any write. A full buffer is
+     * written as an immutable sorted segment straight into the page file; background merges combine
+     * segments and fold them into the B+tree (bottom-up). At commit a small buffer goes into the
+     * tree instead, when that is cheaper. For restores and other bulk loads.
      */
     public void blindPut(byte[] key, byte[] value) {
         engine.blindPut(checkKey(key), checkValue(value));
@@ -88,7 +89,7 @@ public final class Braid implements AutoCloseable {
                 checkValue(op.value());
             }
         }
-        engine.write(batch.ops());
+        engine.write(batch.ops(), batch.isUnlogged());
     }
 
     /** Iterates {@code range} in ascending key order. */
@@ -131,6 +132,14 @@ public final class Braid implements AutoCloseable {
      */
     public List<IntegrityFinding> check() {
         return engine.check();
+    }
+
+    /**
+     * Waits until the background merge has folded every segment of the merge-tree into the B+tree
+     * (reads are then B+tree reads only). The folded tree becomes durable at the next commit.
+     */
+    public void finishMerges() {
+        engine.finishMerges();
     }
 
     /** Copies committed log frames into the page file now and lets the log be reused. */

@@ -19,6 +19,7 @@ public final class BraidOptions {
     private final long checkpointLogBytes;
     private final long maxLogBytes;
     private final boolean backgroundCheckpoints;
+    private final boolean backgroundMerges;
     private final boolean createIfMissing;
     private final long writeBufferBytes;
     private final FileSystem fileSystem;
@@ -30,6 +31,7 @@ public final class BraidOptions {
         this.checkpointLogBytes = b.checkpointLogBytes;
         this.maxLogBytes = Math.max(b.maxLogBytes, b.checkpointLogBytes);
         this.backgroundCheckpoints = b.backgroundCheckpoints;
+        this.backgroundMerges = b.backgroundMerges;
         this.createIfMissing = b.createIfMissing;
         this.writeBufferBytes = b.writeBufferBytes;
         this.fileSystem = b.fileSystem;
@@ -71,6 +73,11 @@ public final class BraidOptions {
     }
 
     /** Whether checkpoints run on a background thread (tests turn this off for determinism). */
+    /** Whether merges run on a background thread (else inline at each commit: deterministic, for tests). */
+    public boolean backgroundMerges() {
+        return backgroundMerges;
+    }
+
     public boolean backgroundCheckpoints() {
         return backgroundCheckpoints;
     }
@@ -98,6 +105,7 @@ public final class BraidOptions {
         private long checkpointLogBytes = 64L << 20;
         private long maxLogBytes = 256L << 20;
         private boolean backgroundCheckpoints = true;
+        private boolean backgroundMerges = true;
         private boolean createIfMissing = true;
         private long writeBufferBytes = 16L << 20;
         private FileSystem fileSystem = FileSystem.real();
@@ -148,6 +156,15 @@ public final class BraidOptions {
                 throw new IllegalArgumentException("maxLogBytes must be positive");
             }
             this.maxLogBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Runs merges on a background thread (default) or inline at the end of each commit, on the
+         * committing thread: deterministic I/O, for tests.
+         */
+        public Builder backgroundMerges(boolean on) {
+            this.backgroundMerges = on;
             return this;
         }
 

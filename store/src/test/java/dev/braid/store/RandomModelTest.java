@@ -101,6 +101,7 @@ class RandomModelTest {
                         .checkpointLogBytes(4 * 1024)
                         .maxLogBytes(16 * 1024)
                         .backgroundCheckpoints(false)
+                        .backgroundMerges(false)
                         .writeBufferBytes(1024)
                         .build()));
     }

@@ -54,6 +54,43 @@ public final class BTree {
         return new PageIo.Image(pageNo, image);
     }
 
+    /** Installs a tree built by {@link TreeBuilder} in place of this one (whose pages the caller freed). */
+    public void replaceWith(int newRoot, int newRootCrc, long newCount) {
+        root = newRoot;
+        rootCrc = newRootCrc;
+        count = newCount;
+    }
+
+    /** Frees every page of the tree, overflow pages included (before {@link #replaceWith}). Writer only. */
+    public void freeAllPages() throws IOException {
+        freeSubtree(root, rootCrc, 0);
+    }
+
+    private void freeSubtree(int pageNo, int crc, int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            throw pager.io().corrupt(pageNo, "tree deeper than " + MAX_DEPTH + " levels");
+        }
+        Page p = pager.get(pageNo, crc);
+        if (p instanceof InternalNode in) {
+            for (int i = 0; i <= in.n; i++) {
+                freeSubtree(in.children[i], in.childCrcs[i], depth + 1);
+                if (i < in.n && in.keyBlobs[i] != null) {
+                    blobs.free(in.keyBlobs[i]);
+                }
+            }
+        } else if (p instanceof LeafNode leaf) {
+            for (int i = 0; i < leaf.n; i++) {
+                if (leaf.keyBlob(i) != null) {
+                    blobs.free(leaf.keyBlob(i));
+                }
+                if (leaf.value(i) instanceof BlobRef ref) {
+                    blobs.free(ref);
+                }
+            }
+        }
+        pager.free(pageNo);
+    }
+
     public int root() {
         return root;
     }

@@ -43,11 +43,21 @@ final class Committer {
         return committed;
     }
 
-    /** Makes the open transaction durable with {@code meta}; returns the new commit sequence. */
-    long commit(Map<String, String> meta) throws IOException {
+    /** A commit step that fills in part of the new header (it may allocate and free pages). */
+    @FunctionalInterface
+    interface HeaderStep {
+        void fill(HeaderPage committed, HeaderPage next) throws IOException;
+    }
+
+    /**
+     * Makes the open transaction durable with {@code meta}; {@code manifest} places the merge-tree
+     * manifest. Returns the new commit sequence.
+     */
+    long commit(Map<String, String> meta, HeaderStep manifest) throws IOException {
         HeaderPage h = new HeaderPage(pager.pageSize());
         byte[] metaBytes = MetadataCodec.encode(meta);
         placeMetadata(h, metaBytes);
+        manifest.fill(committed, h);
         List<PageIo.Image> images = new ArrayList<>();
         tree.seal(images);
         FreeList fl = pager.freeList();

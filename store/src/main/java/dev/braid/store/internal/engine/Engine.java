@@ -46,7 +46,12 @@ public final class Engine {
     private final long spillLimitBytes;
     private final WriteBuffer buffer = new WriteBuffer();
     private final ReadPath readPath;
+    private final SegmentSet segs;
+    private final MergeJob mergeJob;
     private final long bufferLimitBytes;
+    private final java.util.concurrent.atomic.AtomicLong stallNanos = new java.util.concurrent.atomic.AtomicLong();
+    /** Set by an unlogged batch: the buffer becomes a segment at commit, whatever its size. */
+    private boolean bufferUnlogged;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ConcurrentHashMap<Object, Runnable> iterators = new ConcurrentHashMap<>();
     private volatile Map<String, String> committedMeta;
@@ -65,7 +70,41 @@ public final class Engine {
         this.checkpointer = new Checkpointer(storage, this::failFromBackground);
         long cap = opts.cache().capacityBytes();
         this.spillLimitBytes = Math.max(cap / 2, 32L * pager.pageSize());
-        this.readPath = new ReadPath(tree, buffer);
+        this.segs = new SegmentSet(pager, storage, tree, lock.writeLock());
+        this.readPath = new ReadPath(tree, buffer, segs);
+        this.mergeJob = new MergeJob(segs, tree, storage, new MergeJob.Host() {
+            @Override
+            public void underWriteLock(MergeJob.IoStep step) throws IOException {
+                lock.writeLock().lock();
+                try {
+                    ensureUsable();
+                    step.run();
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            }
+
+            @Override
+            public ScanBatch treeBatch(byte[] after) throws IOException {
+                lock.readLock().lock();
+                try {
+                    ensureUsable();
+                    return new dev.braid.store.internal.btree.TreeCursor(tree).scan(null, true, null, true, false,
+                            after, 4096, 1 << 20);
+                } finally {
+                    lock.readLock().unlock();
+                }
+            }
+
+            @Override
+            public void failed(Exception e) {
+                if (failure == null) {
+                    failure = e instanceof BraidException be ? be
+                            : new BraidIOException("background merge failed in " + dir, e instanceof IOException io
+                                    ? io : new IOException(e));
+                }
+            }
+        }, dir.getFileName() == null ? "store" : dir.getFileName().toString());
         // The buffer is charged to the cache budget, so it may take at most half of it.
         this.bufferLimitBytes = Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2));
     }
@@ -83,7 +122,20 @@ public final class Engine {
             if (dirLock == null) {
                 throw new StoreLockedException("store " + dir + " is open elsewhere");
             }
-            return new Engine(dir, opts, dirLock, Recovery.open(dir, opts));
+            Recovery.Opened o = Recovery.open(dir, opts);
+            Engine e;
+            try {
+                e = new Engine(dir, opts, dirLock, o);
+                e.segs.load(o.header());
+            } catch (IOException | RuntimeException ex) {
+                o.storage().close();
+                o.pager().release();
+                throw ex;
+            }
+            if (opts.backgroundMerges()) {
+                e.mergeJob.start();
+            }
+            return e;
         } catch (IOException e) {
             release(dirLock);
             throw new BraidIOException("cannot open store " + dir, e);
@@ -160,6 +212,18 @@ public final class Engine {
     }
 
     private void write(WriteStep step) {
+        writeLocked(step);
+        if (lock.isWriteLockedByCurrentThread() || !opts.backgroundMerges()) {
+            return; // nested (a job step), or merges run inline at commit: nothing to wait for
+        }
+        try {
+            stallNanos.addAndGet(mergeJob.throttle(12, 24));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void writeLocked(WriteStep step) {
         lock.writeLock().lock();
         try {
             ensureUsable();
@@ -196,8 +260,9 @@ public final class Engine {
         write(() -> apply(key, null, true));
     }
 
-    public void write(List<WriteBatch.Op> ops) {
+    public void write(List<WriteBatch.Op> ops, boolean unlogged) {
         write(() -> {
+            bufferUnlogged |= unlogged;
             for (WriteBatch.Op op : ops) {
                 apply(op.key(), op.value(), op.blind());
                 pager.maybeSpill(spillLimitBytes); // between operations: a large batch stays in budget
@@ -210,11 +275,12 @@ public final class Engine {
      * must not be shadowed by the older blind one), goes to the buffer; anything else to the tree.
      */
     private void apply(byte[] key, byte[] value, boolean blind) throws IOException {
-        if (blind || (!buffer.isEmpty() && buffer.lookup(key) != null)) {
+        if (blind || mergeJob.treeFrozen() || (!buffer.isEmpty() && buffer.lookup(key) != null)
+                || (!segs.isEmpty() && segs.get(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
             pager.cache().reserve(delta);
             if (buffer.bytes() > bufferLimitBytes) {
-                drainBuffer();
+                flushBuffer();
             }
         } else if (value == null) {
             tree.delete(key);
@@ -222,6 +288,37 @@ public final class Engine {
             tree.put(key, value);
         }
     }
+
+    /** Writes the buffer as the newest segment (D6) and lets the merge job know. */
+    private void flushBuffer() throws IOException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        segs.flush(buffer.sorted());
+        pager.cache().reserve(buffer.clear());
+        bufferUnlogged = false;
+        if (opts.backgroundMerges()) {
+            mergeJob.signal();
+        }
+    }
+
+    /**
+     * At commit: a buffer goes into the tree key by key when that is cheaper than a segment (small,
+     * logged, nothing in the merge-tree below it and no fold running); otherwise it becomes a segment.
+     */
+    private void commitBuffer() throws IOException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        if (bufferUnlogged || !segs.isEmpty() || mergeJob.treeFrozen() || buffer.bytes() >= SEGMENT_AT_COMMIT_BYTES) {
+            flushBuffer();
+        } else {
+            drainBuffer();
+        }
+    }
+
+    /** A buffer at least this large becomes a segment at commit rather than tree writes. */
+    static final long SEGMENT_AT_COMMIT_BYTES = 1 << 20;
 
     /**
      * Writes the buffer into the tree in key order: into an empty tree as a bottom-up bulk build
@@ -252,8 +349,13 @@ public final class Engine {
 
     public void commit(Map<String, String> meta) {
         write(() -> {
-            drainBuffer();
-            committer.commit(meta);
+            commitBuffer();
+            committer.commit(meta, segs::placeManifest);
+            if (opts.backgroundMerges()) {
+                mergeJob.signal();
+            } else {
+                mergeJob.runInline(false);
+            }
             committedMeta = meta;
             long logBytes = storage.logBytes();
             if (logBytes > opts.maxLogBytes() || (!opts.backgroundCheckpoints() && logBytes > opts.checkpointLogBytes())) {
@@ -269,6 +371,22 @@ public final class Engine {
         });
     }
 
+    /** Waits until the background merge has folded every segment into the tree. */
+    public void finishMerges() {
+        ensureUsable();
+        if (!opts.backgroundMerges()) {
+            write(() -> mergeJob.runInline(true));
+            return;
+        }
+        try {
+            mergeJob.finish();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BraidException("interrupted while waiting for merges in " + dir, e);
+        }
+        ensureUsable();
+    }
+
     public void checkpoint() {
         write(storage::checkpoint);
     }
@@ -279,7 +397,7 @@ public final class Engine {
         lock.writeLock().lock();
         try {
             ensureUsable();
-            return new IntegrityChecker(pager, tree, committer.committedHeader()).run();
+            return new IntegrityChecker(pager, tree, committer.committedHeader(), segs).run();
         } catch (IOException e) {
             throw new BraidIOException("check failed to read " + dir, e);
         } finally {
@@ -295,7 +413,7 @@ public final class Engine {
                     pager.freeList().count(), readPath.count(), committer.committedHeader().commitSeq,
                     storage.checkpoints(), storage.bytesRead(), storage.bytesWritten(), pager.cache().hits(),
                     pager.cache().misses(), pager.cache().capacityBytes(), pager.cache().usedBytes(), buffer.bytes(),
-                    0, buffer.bytes(), 0, 0);
+                    segs.segments().size(), buffer.bytes() + segs.pendingBytes(), segs.merges(), stallNanos.get());
         } catch (IOException e) {
             throw new BraidIOException("stats failed in " + dir, e);
         } finally {
@@ -349,6 +467,9 @@ public final class Engine {
      * commit are dropped, as after a crash.
      */
     public void close() {
+        if (!closed && opts.backgroundMerges()) {
+            mergeJob.close(); // outside the lock: its last step may need the lock to finish
+        }
         lock.writeLock().lock();
         try {
             if (closed) {
@@ -371,6 +492,7 @@ public final class Engine {
                 error = error == null ? e : error;
             }
             pager.cache().reserve(buffer.clear());
+            segs.close();
             pager.release();
             release(dirLock);
             if (error != null) {

@@ -7,6 +7,9 @@ import dev.braid.store.internal.btree.BlobRef;
 import dev.braid.store.internal.btree.TreeChecker;
 import dev.braid.store.internal.page.HeaderPage;
 import dev.braid.store.internal.page.Pager;
+import dev.braid.store.internal.mergetree.Segment;
+import dev.braid.store.internal.mergetree.SegmentChecker;
+import dev.braid.store.internal.page.Run;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -25,10 +28,13 @@ final class IntegrityChecker {
     private final List<IntegrityFinding> findings = new ArrayList<>();
     private final BitSet used = new BitSet();
 
-    IntegrityChecker(Pager pager, BTree tree, HeaderPage committed) {
+    private final SegmentSet segs;
+
+    IntegrityChecker(Pager pager, BTree tree, HeaderPage committed, SegmentSet segs) {
         this.pager = pager;
         this.tree = tree;
         this.committed = committed;
+        this.segs = segs;
     }
 
     List<IntegrityFinding> run() throws IOException {
@@ -38,6 +44,24 @@ final class IntegrityChecker {
         if (entries != tree.count()) {
             findings.add(new IntegrityFinding(null, -1, "tree holds " + entries + " entries but the count says "
                     + tree.count()));
+        }
+        if (committed.manifestLength > 0) {
+            checker.claimBlob(new BlobRef(committed.manifestPage, committed.manifestCrc, committed.manifestLength));
+        }
+        for (Run r : segs.reservations()) {
+            claimRun(r, "reserved page");
+        }
+        for (Segment s : segs.segments()) {
+            for (Run r : s.info().runs()) {
+                claimRun(r, "page of segment " + s.info().id());
+            }
+            try {
+                for (String problem : new SegmentChecker(s).run()) {
+                    findings.add(new IntegrityFinding(null, -1, "segment " + s.info().id() + ": " + problem));
+                }
+            } catch (CorruptionException e) {
+                add(e);
+            }
         }
         if (committed.metaInBlob) {
             checker.claimBlob(new BlobRef(committed.metaBlobPage, committed.metaBlobCrc, committed.metaBlobLength));
@@ -73,6 +97,12 @@ final class IntegrityChecker {
             findings.add(new IntegrityFinding(null, -1, (leaked - 10) + " more pages are neither in use nor free"));
         }
         return findings;
+    }
+
+    private void claimRun(Run r, String what) {
+        for (int p = r.start(); p < r.end(); p++) {
+            claimFree(p, what);
+        }
     }
 
     private boolean claim(int page) {

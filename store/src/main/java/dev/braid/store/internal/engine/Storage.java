@@ -200,6 +200,33 @@ final class Storage implements PageIo {
         }
     }
 
+    /**
+     * Writes pages of a segment or bulk-built tree straight into the page file (fresh runs: no log
+     * frame or committed state refers to them; D6). Any thread; the caller syncs with
+     * {@link #syncPageFile} before the result is installed.
+     */
+    void writeDirect(int firstPage, byte[] buf, int off, int count) throws IOException {
+        pages.write((long) firstPage * pageSize, buf, off, count * pageSize);
+        pageBytesWritten.add((long) count * pageSize);
+    }
+
+    /** Reads {@code count} pages straight from the page file (segment pages have no log frames). */
+    byte[] readDirect(int firstPage, int count) throws IOException {
+        byte[] image = new byte[count * pageSize];
+        long offset = (long) firstPage * pageSize;
+        int n = pages.read(offset, image, 0, image.length);
+        pageBytesRead.add(n);
+        if (n < image.length) {
+            throw new CorruptionException(pages.path(), offset, "page file ends inside pages " + firstPage + ".."
+                    + (firstPage + count - 1));
+        }
+        return image;
+    }
+
+    void syncPageFile() throws IOException {
+        pages.sync();
+    }
+
     private void writeRun(int firstPage, byte[] buf, int count) throws IOException {
         pages.write((long) firstPage * pageSize, buf, 0, count * pageSize);
         pageBytesWritten.add((long) count * pageSize);

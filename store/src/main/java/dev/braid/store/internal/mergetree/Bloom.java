@@ -23,7 +23,7 @@ public final class Bloom {
     /** An empty filter sized for up to {@code keys} keys; filled with {@link #add} while a segment is written. */
     static Bloom withCapacity(long keys) {
         long bits = Math.max(64, keys * BITS_PER_KEY);
-        return new Bloom(new long[(int) Math.min(1 << 28, (bits + 63) / 64)], PROBES);
+        return new Bloom(new long[(int) Math.min(1 << 27, (bits + 63) / 64)], PROBES);
     }
 
     /** Adds a key's hash. Only while the filter is being built, by one thread. */

@@ -144,7 +144,7 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
         }
 
         private void need(int n) {
-            if (n < 0 || pos + n > limit) {
+            if (n < 0 || (long) pos + n > limit) {
                 throw new IllegalArgumentException("manifest is cut short");
             }
         }

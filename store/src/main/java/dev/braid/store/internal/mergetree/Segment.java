@@ -12,11 +12,37 @@ public final class Segment {
     private final SegmentInfo info;
     private final Bloom bloom;
     private final SegmentReader reader;
+    private volatile boolean deltaKnown;
+    private volatile long delta;
 
     Segment(SegmentInfo info, Bloom bloom, SegmentReader reader) {
         this.info = info;
         this.bloom = bloom;
         this.reader = reader;
+        this.deltaKnown = info.deltaKnown();
+        this.delta = info.liveDelta();
+    }
+
+    /** The same segment under a new id (a merge's output gets its id when installed). */
+    public Segment renumbered(long id) {
+        Segment s = new Segment(info.withId(id), bloom, reader);
+        s.deltaKnown = deltaKnown;
+        s.delta = delta;
+        return s;
+    }
+
+    public boolean deltaKnown() {
+        return deltaKnown;
+    }
+
+    public long liveDelta() {
+        return delta;
+    }
+
+    /** Records the live delta once computed (see {@link SegmentInfo#liveDelta}). */
+    public void setLiveDelta(long d) {
+        delta = d;
+        deltaKnown = true;
     }
 
     /** Opens a segment recorded in the manifest, loading and verifying its bloom filter. */
@@ -24,8 +50,9 @@ public final class Segment {
         return new Segment(info, reader.bloom(info), reader);
     }
 
+    /** The manifest record, with the live delta as now known. */
     public SegmentInfo info() {
-        return info;
+        return deltaKnown && !info.deltaKnown() ? info.withDelta(delta) : info;
     }
 
     /** Memory held in the heap while open (the bloom filter), charged to the budget. */

@@ -76,6 +76,8 @@ public final class SegmentWriter {
         b.pos = Bytes.putVarint(buf, b.pos, keyLen);
         b.pos = Bytes.putVarint(buf, b.pos, vlen);
         System.arraycopy(keyBuf, keyOff, buf, b.pos, keyLen);
+        lastKeyPos = b.pos;
+        lastKeyLen = keyLen;
         b.pos += keyLen;
         if (vlen > 0) {
             System.arraycopy(value, 0, buf, b.pos, vlen);
@@ -86,9 +88,6 @@ public final class SegmentWriter {
         if (entries == 0) {
             minKey = b.firstKey;
         }
-        lastKeyBuf = keyBuf;
-        lastKeyOff = keyOff;
-        lastKeyLen = keyLen;
         entries++;
         dataBytes += keyLen + vlen;
         if (tomb) {
@@ -98,8 +97,7 @@ public final class SegmentWriter {
         }
     }
 
-    private byte[] lastKeyBuf;
-    private int lastKeyOff;
+    private int lastKeyPos; // the last key, inside the open data block (copied at finish)
     private int lastKeyLen;
 
     /** Makes a fresh block big enough for one entry of {@code size} bytes (a run of pages if need be). */
@@ -134,7 +132,13 @@ public final class SegmentWriter {
     private void addIndexEntry(Block ib, byte[] key, Placed child) throws IOException {
         int size = Bytes.varintSize(key.length) + key.length + SegmentBlock.INDEX_TAIL;
         if (ib.count > 0 && ib.pos + size > ib.buf.length) {
-            finish(ib);
+            if (ib.count >= 2) {
+                finish(ib);
+            } else {
+                // An index block needs two children, or huge keys would stack levels without end.
+                int pages = (ib.pos + size + pageSize - 1) / pageSize;
+                ib.buf = java.util.Arrays.copyOf(ib.buf, pages * pageSize);
+            }
         }
         ensureRoom(ib, size);
         if (ib.count == 0) {
@@ -172,7 +176,7 @@ public final class SegmentWriter {
         if (entries == 0) {
             throw new IllegalStateException("a segment needs at least one entry");
         }
-        byte[] maxKey = java.util.Arrays.copyOfRange(lastKeyBuf, lastKeyOff, lastKeyOff + lastKeyLen);
+        byte[] maxKey = java.util.Arrays.copyOfRange(data.buf, lastKeyPos, lastKeyPos + lastKeyLen);
         finish(data);
         // Close each index level; the first level that holds a single block's worth is the root.
         Placed root = null;

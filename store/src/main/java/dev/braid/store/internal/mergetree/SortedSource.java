@@ -14,16 +14,18 @@ public interface SortedSource {
     void next() throws IOException;
 
     /** A segment cursor as a source, moving forward or backward. */
-    static SortedSource of(SegmentCursor c, boolean reverse) {
+    public static SortedSource of(SegmentCursor c, boolean reverse) {
         return new SortedSource() {
+            byte[] key = c.valid() ? c.key() : null;
+
             @Override
             public boolean valid() {
-                return c.valid();
+                return key != null;
             }
 
             @Override
             public byte[] key() {
-                return c.key();
+                return key;
             }
 
             @Override
@@ -38,12 +40,13 @@ public interface SortedSource {
                 } else {
                     c.next();
                 }
+                key = c.valid() ? c.key() : null;
             }
         };
     }
 
     /** Entries {@code [from, to)} of parallel sorted arrays (from > to walks backward). */
-    static SortedSource of(byte[][] keys, byte[][] values, int from, int to) {
+    public static SortedSource of(byte[][] keys, byte[][] values, int from, int to) {
         return new SortedSource() {
             final int step = from <= to ? 1 : -1;
             int i = from;

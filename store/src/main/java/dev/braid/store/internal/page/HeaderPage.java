@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
  * 28  4  root page                 60  4  metadata flags (0 inline at 128, 1 blob)
  * 32  4  root CRC32C               64  4  metadata blob page   68 4 metadata blob CRC32C
  *                                  72  8  metadata blob length
+ * 80  4  manifest blob page (0: no segments)   84 4 manifest blob CRC32C   88 8 manifest length
  * 128 .. inline metadata;  pageSize-4  4  CRC32C of bytes [0, pageSize-4)
  * </pre>
  */
@@ -40,6 +41,9 @@ public final class HeaderPage {
     public int metaBlobPage;
     public int metaBlobCrc;
     public long metaBlobLength;
+    public int manifestPage;
+    public int manifestCrc;
+    public long manifestLength;
     public final int pageSize;
 
     public HeaderPage(int pageSize) {
@@ -69,6 +73,9 @@ public final class HeaderPage {
         Bytes.putInt(b, 64, metaBlobPage);
         Bytes.putInt(b, 68, metaBlobCrc);
         Bytes.putLong(b, 72, metaBlobLength);
+        Bytes.putInt(b, 80, manifestPage);
+        Bytes.putInt(b, 84, manifestCrc);
+        Bytes.putLong(b, 88, manifestLength);
         if (!metaInBlob) {
             System.arraycopy(inlineMeta, 0, b, INLINE_META_OFFSET, inlineMeta.length);
         }
@@ -125,9 +132,13 @@ public final class HeaderPage {
         h.metaBlobPage = Bytes.getInt(b, 64);
         h.metaBlobCrc = Bytes.getInt(b, 68);
         h.metaBlobLength = Bytes.getLong(b, 72);
+        h.manifestPage = Bytes.getInt(b, 80);
+        h.manifestCrc = Bytes.getInt(b, 84);
+        h.manifestLength = Bytes.getLong(b, 88);
         if (h.pageCount < 2 || h.rootPage < 1 || h.rootPage >= h.pageCount || h.freeCount < 0
                 || h.freeHead < 0 || h.freeHead >= h.pageCount || h.entryCount < 0
-                || metaLen < 0 || metaLen > inlineCapacity(b.length)) {
+                || metaLen < 0 || metaLen > inlineCapacity(b.length) || h.manifestPage < 0
+                || h.manifestPage >= h.pageCount || h.manifestLength < 0 || (h.manifestPage == 0) != (h.manifestLength == 0)) {
             return null;
         }
         h.inlineMeta = java.util.Arrays.copyOfRange(b, INLINE_META_OFFSET, INLINE_META_OFFSET + metaLen);

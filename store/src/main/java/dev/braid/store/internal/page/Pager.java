@@ -136,6 +136,23 @@ public final class Pager {
         return pageCount++;
     }
 
+    /**
+     * Takes {@code pages} consecutive pages past the end of the file for a segment or a bulk build
+     * (written straight into the page file, never through the log). Writer lock held.
+     */
+    public Run allocateRun(int pages) {
+        Run r = new Run(pageCount, pages);
+        pageCount += pages;
+        return r;
+    }
+
+    /** Gives every page of {@code run} back to the free list. Writer lock held. */
+    public void freeRun(Run run) throws IOException {
+        for (int p = run.start(); p < run.end(); p++) {
+            free(p);
+        }
+    }
+
     /** Gives {@code pageNo} back: it leaves the transaction and the cache and goes on the free list. */
     public void free(int pageNo) throws IOException {
         Page p = dirty.remove(pageNo);

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The manifest's encoding: exact round trips, and only IllegalArgumentException for bad bytes. */
@@ -182,8 +181,6 @@ class ManifestTest {
      * In.need checks {@code pos + n > limit} in int arithmetic: a count near Integer.MAX_VALUE
      * overflows the sum, passes the check, and count() then allocates an ArrayList of that capacity.
      */
-    @Disabled("BUG: Manifest.decode of a well-sealed manifest whose segment (or run) count is near "
-            + "Integer.MAX_VALUE throws OutOfMemoryError, not IllegalArgumentException (int overflow in In.need)")
     @Test
     void hugeCountIsRefusedWithIllegalArgument() {
         byte[] b = Manifest.EMPTY.encode();

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Random;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -374,9 +373,6 @@ class SegmentRoundTripTest {
                 pageSize == 65536 ? 8192 : pageSize / 8), SegTestSupport.seed(42), 2000);
     }
 
-    @Disabled("BUG: SegmentWriter.finish never returns (allocates index levels until OutOfMemoryError) when index "
-            + "entries are too big for two to share a block, e.g. two or more 64 KiB keys; see "
-            + "SegmentWriterBugTest.finishTerminatesWithTwoKeysTooBigToShareAnIndexBlock")
     @ParameterizedTest
     @ValueSource(ints = {512, 4096, 65536})
     void maximumKeys(int pageSize) throws IOException {

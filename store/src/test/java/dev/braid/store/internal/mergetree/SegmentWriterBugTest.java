@@ -9,7 +9,6 @@ import dev.braid.store.internal.page.PageCache;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,21 +47,17 @@ class SegmentWriterBugTest {
      * (2000 bytes works). Also: two 64 KiB keys at any page size; page size 512 with keys [10 bytes,
      * 64 KiB]; page size 512 with 100 10-byte keys, one 64 KiB key, 100 10-byte keys.
      */
-    @Disabled("BUG: SegmentWriter.finish loops forever (OutOfMemoryError) when two index entries do not fit one "
-            + "block: pageSize 4096, two 2100-byte keys")
     @Test
     void finishTerminatesWithTwoKeysTooBigToShareAnIndexBlock() throws Exception {
         writeAndCheck(4096, List.of(key(0, 2100), key(1, 2100)));
     }
 
-    @Disabled("BUG: SegmentWriter.finish loops forever (OutOfMemoryError) with two 64 KiB keys, at any page size")
     @ParameterizedTest
     @ValueSource(ints = {512, 4096, 65536})
     void finishTerminatesWithTwoMaximumKeys(int pageSize) throws Exception {
         writeAndCheck(pageSize, List.of(key(0, Braid.MAX_KEY_BYTES), key(1, Braid.MAX_KEY_BYTES)));
     }
 
-    @Disabled("BUG: SegmentWriter.finish loops forever (OutOfMemoryError): pageSize 512, keys of 10 bytes and 64 KiB")
     @Test
     void finishTerminatesWithASmallKeyThenAMaximumKey() throws Exception {
         writeAndCheck(512, List.of(key(0, 10), key(1, Braid.MAX_KEY_BYTES)));
@@ -75,8 +70,6 @@ class SegmentWriterBugTest {
      * segment as corrupt ("segment 0 index is too deep"); SegmentCursor would throw
      * IllegalStateException past 64 levels. Same with page size 512 and 300-byte keys.
      */
-    @Disabled("BUG: index fan-out of 1 with keys over half a page: depth grows by one per key, Segment.get throws "
-            + "CorruptionException 'index is too deep' (pageSize 4096, 1 short key + 100 keys of 3000 bytes)")
     @ParameterizedTest
     @ValueSource(ints = {512, 4096})
     void indexDepthStaysLogarithmicWithLongKeys(int pageSize) throws Exception {
@@ -96,8 +89,6 @@ class SegmentWriterBugTest {
      * key buffer after the last add (a merge loop's scratch buffer) gets a wrong maxKey, and
      * Segment.get then skips keys above the wrong bound.
      */
-    @Disabled("BUG (API hazard): SegmentWriter keeps a reference to the caller's key buffer for the last key and "
-            + "copies it only in finish(): overwriting the buffer after the last add corrupts SegmentInfo.maxKey")
     @Test
     void maxKeyDoesNotDependOnTheCallersBufferAfterAdd() throws Exception {
         MemPageFile f = new MemPageFile(4096, null);

@@ -1,0 +1,373 @@
+package dev.braid.store.internal.engine;
+
+import dev.braid.store.Entry;
+import dev.braid.store.internal.btree.BTree;
+import dev.braid.store.internal.btree.ScanBatch;
+import dev.braid.store.internal.btree.TreeBuilder;
+import dev.braid.store.internal.mergetree.MergingCursor;
+import dev.braid.store.internal.mergetree.Segment;
+import dev.braid.store.internal.mergetree.SegmentInfo;
+import dev.braid.store.internal.mergetree.SegmentWriter;
+import dev.braid.store.internal.mergetree.SortedSource;
+import dev.braid.store.internal.mergetree.WriteBuffer;
+import dev.braid.store.internal.page.Run;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The background merges of one store (docs/design/merge-policy.md), on a thread of their own: they
+ * combine adjacent segments so that their number stays bounded, and fold all segments into the
+ * B+tree by a bottom-up rebuild ({@link TreeBuilder}) once they hold as much data as the tree, or
+ * when asked to finish. The heavy part runs without the store's lock, reading immutable segments
+ * (only this job removes them) and the tree in batches under the read lock; results are installed
+ * under the write lock. During a fold the tree is frozen: every write goes to the write buffer.
+ *
+ * <p>Thread safety: {@link #signal}, {@link #finish} and {@link #close} from any thread; the rest runs
+ * on the job's thread.
+ */
+final class MergeJob implements Runnable {
+    /** Segments above this count are merged, four adjacent ones at a time. */
+    static final int MAX_SEGMENTS = 6;
+    static final int MERGE_WIDTH = 4;
+
+    /** What the job needs from the engine. */
+    interface Host {
+        /** Runs {@code step} under the store's write lock. */
+        void underWriteLock(IoStep step) throws IOException;
+
+        /** One batch of the tree's entries after {@code after} (null: from the start), under the read lock. */
+        ScanBatch treeBatch(byte[] after) throws IOException;
+
+        /** The job failed: the store must fail (E1). */
+        void failed(Exception e);
+    }
+
+    @FunctionalInterface
+    interface IoStep {
+        void run() throws IOException;
+    }
+
+    private final SegmentSet segs;
+    private final BTree tree;
+    private final Storage storage;
+    private final Host host;
+    private final Thread thread;
+    private final Object signal = new Object();
+    private volatile boolean stopping;
+    private volatile boolean frozen;
+    private boolean wakeup;
+    private int finishRequests;
+    private volatile boolean failed;
+
+    MergeJob(SegmentSet segs, BTree tree, Storage storage, Host host, String name) {
+        this.segs = segs;
+        this.tree = tree;
+        this.storage = storage;
+        this.host = host;
+        this.thread = new Thread(this, "braid-merge-" + name);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Whether the tree is frozen by a fold in progress (every write must go to the write buffer). */
+    boolean treeFrozen() {
+        return frozen;
+    }
+
+    /** Something changed (a flush, a commit): look for work. */
+    void signal() {
+        synchronized (signal) {
+            wakeup = true;
+            signal.notifyAll();
+        }
+    }
+
+    /** Blocks until every segment has been folded into the tree (or the job stopped or failed). */
+    void finish() throws InterruptedException {
+        synchronized (signal) {
+            finishRequests++;
+            wakeup = true;
+            signal.notifyAll();
+            try {
+                while (!segs.isEmpty() && !stopping && !failed) {
+                    signal.wait(100);
+                }
+            } finally {
+                finishRequests--;
+            }
+        }
+    }
+
+    /** Waits (outside any lock) while there are too many segments: writes slow down, never fail. */
+    long throttle(int softLimit, int hardLimit) throws InterruptedException {
+        int n = segs.segments().size();
+        if (n <= softLimit || stopping || failed) {
+            return 0;
+        }
+        long t0 = System.nanoTime();
+        if (n <= hardLimit) {
+            Thread.sleep(n - softLimit); // gradual: 1 ms per segment over the soft limit
+        } else {
+            synchronized (signal) {
+                while (segs.segments().size() > hardLimit && !stopping && !failed) {
+                    signal.wait(50);
+                }
+            }
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /** Stops the job: the step in progress is abandoned (its pages are reclaimed) and the thread ends. */
+    void close() {
+        stopping = true;
+        signal();
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (!stopping) {
+            try {
+                if (!step()) {
+                    synchronized (signal) {
+                        if (!wakeup && !stopping) {
+                            signal.wait(200);
+                        }
+                        wakeup = false;
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                failed = true;
+                frozen = false;
+                if (!stopping) {
+                    host.failed(e);
+                }
+                synchronized (signal) {
+                    signal.notifyAll();
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * Runs the policy to completion on the calling thread (inline mode, under the store's write
+     * lock); {@code force} folds everything into the tree.
+     */
+    void runInline(boolean force) throws IOException {
+        synchronized (signal) {
+            finishRequests += force ? 1 : 0;
+        }
+        try {
+            while (step()) {
+                // until the policy has nothing more to do
+            }
+        } finally {
+            synchronized (signal) {
+                finishRequests -= force ? 1 : 0;
+            }
+        }
+    }
+
+    /** Does one piece of work if the policy calls for it; returns whether it did. */
+    private boolean step() throws IOException {
+        List<Segment> list = segs.segments();
+        if (list.isEmpty()) {
+            return false;
+        }
+        boolean force;
+        synchronized (signal) {
+            force = finishRequests > 0;
+        }
+        long pending = segs.pendingBytes();
+        long treeBytes = tree.count() == 0 ? 0 : estimatedTreeBytes();
+        if (force || pending >= treeBytes && (list.size() >= MERGE_WIDTH || treeBytes > 0)) {
+            fold();
+            return true;
+        }
+        if (list.size() > MAX_SEGMENTS) {
+            mergeAdjacent(list);
+            return true;
+        }
+        return false;
+    }
+
+    private long estimatedTreeBytes() {
+        // The data in the tree, estimated from its entry count and the segments' average entry size.
+        long entries = 0;
+        long bytes = 0;
+        for (Segment s : segs.segments()) {
+            entries += s.info().entries();
+            bytes += s.info().dataBytes();
+        }
+        long avg = entries == 0 ? 64 : Math.max(1, bytes / entries);
+        return tree.count() * avg;
+    }
+
+    /** Merges the adjacent run of {@link #MERGE_WIDTH} segments holding the least data. */
+    private void mergeAdjacent(List<Segment> list) throws IOException {
+        int best = 0;
+        long bestBytes = Long.MAX_VALUE;
+        for (int i = 0; i + MERGE_WIDTH <= list.size(); i++) {
+            long b = 0;
+            for (int j = i; j < i + MERGE_WIDTH; j++) {
+                b += list.get(j).info().dataBytes();
+            }
+            if (b <= bestBytes) { // ties go to the older run
+                bestBytes = b;
+                best = i;
+            }
+        }
+        List<Segment> inputs = List.copyOf(list.subList(best, best + MERGE_WIDTH));
+        boolean oldest = best + MERGE_WIDTH == list.size();
+        boolean dropDeletes = oldest && tree.count() == 0 && !frozen; // nothing below for a delete to hide
+        long expected = 0;
+        boolean known = true;
+        long delta = 0;
+        List<SortedSource> sources = new ArrayList<>();
+        for (Segment s : inputs) {
+            expected += s.info().entries();
+            known &= s.deltaKnown();
+            delta += s.liveDelta();
+            SegmentCursorSource.add(sources, s);
+        }
+        SegmentWriter w = new SegmentWriter(segs.sink(), expected);
+        try {
+            MergingCursor m = new MergingCursor(sources, false);
+            for (; m.valid(); m.next()) {
+                if (stopping) {
+                    throw new Abandoned();
+                }
+                if (dropDeletes && m.value() == WriteBuffer.TOMBSTONE) {
+                    continue;
+                }
+                w.add(m.key(), m.value());
+            }
+            if (w.entries() == 0) {
+                host.underWriteLock(() -> segs.replace(inputs, null, w.taken(), w.taken()));
+                return;
+            }
+            SegmentInfo info = w.finish(delta, known);
+            Segment out = segs.open(info);
+            storage.syncPageFile(); // D6: the segment is on disk before a commit can name it
+            host.underWriteLock(() -> segs.replace(inputs, out, info.runs(), w.sparePages()));
+        } catch (Abandoned e) {
+            host.underWriteLock(() -> segs.abandon(w.taken()));
+        }
+    }
+
+    /** Rebuilds the tree with every segment folded in, then installs it and drops the segments. */
+    private void fold() throws IOException {
+        List<Segment> inputs = segs.segments();
+        host.underWriteLock(() -> frozen = true);
+        TreeBuilder b = new TreeBuilder(segs.sink());
+        boolean installed = false;
+        try {
+            List<SortedSource> sources = new ArrayList<>();
+            for (Segment s : inputs) {
+                SegmentCursorSource.add(sources, s);
+            }
+            sources.add(new TreeSource());
+            MergingCursor m = new MergingCursor(sources, false);
+            for (; m.valid(); m.next()) {
+                if (stopping) {
+                    throw new Abandoned();
+                }
+                if (m.value() != WriteBuffer.TOMBSTONE) {
+                    b.add(m.key(), m.value());
+                }
+            }
+            TreeBuilder.Result r = b.finish();
+            storage.syncPageFile(); // D6
+            host.underWriteLock(() -> {
+                tree.freeAllPages();
+                tree.replaceWith(r.root(), r.rootCrc(), r.count());
+                segs.replace(inputs, null, r.runs(), r.spare());
+                frozen = false;
+            });
+            installed = true;
+        } catch (Abandoned e) {
+            // stopping: the reserved runs stay reserved and are reclaimed on the next open
+        } finally {
+            if (!installed) {
+                frozen = false;
+            }
+        }
+    }
+
+    /** The tree's entries, read a batch at a time under the read lock (the tree is frozen). */
+    private final class TreeSource implements SortedSource {
+        private Iterator<Entry> it;
+        private ScanBatch batch;
+        private Entry cur;
+
+        TreeSource() throws IOException {
+            load(null);
+        }
+
+        private void load(byte[] after) throws IOException {
+            batch = host.treeBatch(after);
+            it = batch.entries().iterator();
+            advance();
+        }
+
+        private void advance() throws IOException {
+            while (!it.hasNext()) {
+                if (batch.endReached()) {
+                    cur = null;
+                    return;
+                }
+                load(batch.resumeKey());
+                return;
+            }
+            cur = it.next();
+        }
+
+        @Override
+        public boolean valid() {
+            return cur != null;
+        }
+
+        @Override
+        public byte[] key() {
+            return cur.key();
+        }
+
+        @Override
+        public byte[] value() {
+            return cur.value();
+        }
+
+        @Override
+        public void next() throws IOException {
+            advance();
+        }
+    }
+
+    /** Thrown inside a job when the store is closing. */
+    private static final class Abandoned extends RuntimeException {
+        Abandoned() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Opens a segment's cursor at its first entry as a merge source (uncached: one pass). */
+    private static final class SegmentCursorSource {
+        static void add(List<SortedSource> sources, Segment s) throws IOException {
+            var c = s.cursor(false);
+            c.seekForward(null, true);
+            sources.add(SortedSource.of(c, false));
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package dev.braid.store.internal.engine;
+
+import dev.braid.store.CorruptionException;
+import dev.braid.store.internal.btree.BTree;
+import dev.braid.store.internal.btree.BlobRef;
+import dev.braid.store.internal.mergetree.Bloom;
+import dev.braid.store.internal.mergetree.Manifest;
+import dev.braid.store.internal.mergetree.Segment;
+import dev.braid.store.internal.mergetree.SegmentInfo;
+import dev.braid.store.internal.mergetree.SegmentReader;
+import dev.braid.store.internal.mergetree.SegmentWriter;
+import dev.braid.store.internal.mergetree.WriteBuffer;
+import dev.braid.store.internal.page.ExtentSink;
+import dev.braid.store.internal.page.HeaderPage;
+import dev.braid.store.internal.page.Pager;
+import dev.braid.store.internal.page.Run;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * The segments of the merge-tree (newest first) and the page runs that flushes and merges in
+ * progress have reserved; their manifest goes into every commit. Segments are written straight into
+ * fresh runs of the page file (D6) and installed under the store's write lock.
+ *
+ * <p>Invariants: S1 a segment is newer than every segment after it in the list and than the tree;
+ * S2 a key a segment holds is never written to the tree while the segment exists (writes to it go
+ * to the write buffer, W1), so each segment's live delta is stable; S3 every page of the file is in
+ * the tree, the free list, a segment's runs or a reservation, and reservations are freed on open.
+ *
+ * <p>Thread safety: the list is copy-on-write in a volatile field, read under the store's read lock
+ * by readers and without it by the merge job (which is the only one to remove segments); every
+ * change happens under the write lock.
+ */
+final class SegmentSet {
+    private final Pager pager;
+    private final Storage storage;
+    private final BTree tree;
+    private final SegmentReader reader;
+    private final Lock writeLock;
+    private volatile List<Segment> segments = List.of();
+    private final List<Run> reservations = new ArrayList<>();
+    private long nextId;
+    private boolean changed;
+    private long merges;
+
+    SegmentSet(Pager pager, Storage storage, BTree tree, Lock writeLock) {
+        this.pager = pager;
+        this.storage = storage;
+        this.tree = tree;
+        this.writeLock = writeLock;
+        this.reader = new SegmentReader(new SegmentReader.PageSource() {
+            @Override
+            public byte[] read(int firstPage, int pages) throws IOException {
+                return storage.readDirect(firstPage, pages);
+            }
+
+            @Override
+            public CorruptionException corrupt(int page, String problem) {
+                return storage.corrupt(page, problem);
+            }
+        }, pager.cache(), pager.pageSize());
+        this.nextId = 1;
+    }
+
+    /**
+     * Loads the committed manifest at open: opens its segments (loading their bloom filters) and
+     * frees the runs a crashed flush or merge had reserved (S3).
+     */
+    void load(HeaderPage h) throws IOException {
+        if (h.manifestLength == 0) {
+            return;
+        }
+        byte[] bytes = tree.blobs().read(new BlobRef(h.manifestPage, h.manifestCrc, h.manifestLength));
+        Manifest m;
+        try {
+            m = Manifest.decode(bytes);
+        } catch (IllegalArgumentException e) {
+            throw storage.corrupt(h.manifestPage, "manifest: " + e.getMessage());
+        }
+        List<Segment> open = new ArrayList<>();
+        for (SegmentInfo s : m.segments()) {
+            for (Run r : s.runs()) {
+                if (r.end() > h.pageCount) {
+                    throw storage.corrupt(r.start(), "segment " + s.id() + " lies past the end of the file");
+                }
+            }
+            Segment seg = Segment.open(s, reader);
+            pager.cache().reserve(seg.heapBytes());
+            open.add(seg);
+        }
+        segments = List.copyOf(open);
+        nextId = m.nextId();
+        for (Run r : m.reservations()) {
+            pager.freeRun(r);
+            changed = true;
+        }
+    }
+
+    List<Segment> segments() {
+        return segments;
+    }
+
+    boolean isEmpty() {
+        return segments.isEmpty();
+    }
+
+    long merges() {
+        return merges;
+    }
+
+    /** Key plus value bytes waiting in segments. */
+    long pendingBytes() {
+        long n = 0;
+        for (Segment s : segments) {
+            n += s.info().dataBytes();
+        }
+        return n;
+    }
+
+    /** The newest entry for {@code key} in the segments: a value, a tombstone, or null. */
+    byte[] get(byte[] key) throws IOException {
+        List<Segment> segs = segments;
+        if (segs.isEmpty()) {
+            return null;
+        }
+        long h = Bloom.hash(key);
+        for (Segment s : segs) {
+            byte[] v = s.get(key, h);
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** The entry for {@code key} in the segments older than {@code newer} (excluded), or null. */
+    byte[] getBelow(Segment newer, byte[] key, long hash) throws IOException {
+        boolean below = false;
+        for (Segment s : segments) {
+            if (below) {
+                byte[] v = s.get(key, hash);
+                if (v != null) {
+                    return v;
+                }
+            } else if (s == newer) {
+                below = true;
+            }
+        }
+        return null;
+    }
+
+    /** A sink for a job's pages: runs past the end of the file, reserved until installed or dropped. */
+    ExtentSink sink() {
+        return new ExtentSink() {
+            @Override
+            public Run allocate(int minPages) {
+                writeLock.lock();
+                try {
+                    Run r = pager.allocateRun(minPages);
+                    reservations.add(r);
+                    changed = true;
+                    return r;
+                } finally {
+                    writeLock.unlock();
+                }
+            }
+
+            @Override
+            public void write(int firstPage, byte[] buf, int off, int pages) throws IOException {
+                storage.writeDirect(firstPage, buf, off, pages);
+            }
+
+            @Override
+            public int pageSize() {
+                return pager.pageSize();
+            }
+        };
+    }
+
+    /**
+     * Writes the buffer as the newest segment (writer, under the write lock). Its live delta is known
+     * when nothing lies below it.
+     */
+    Segment flush(WriteBuffer.Sorted s) throws IOException {
+        SegmentWriter w = new SegmentWriter(sink(), s.keys().length);
+        for (int i = 0; i < s.keys().length; i++) {
+            w.add(s.keys()[i], s.values()[i]);
+        }
+        boolean nothingBelow = segments.isEmpty() && tree.count() == 0;
+        SegmentInfo info = w.finish(w.liveEntries(), nothingBelow);
+        Segment seg = Segment.open(info.withId(nextId++), reader);
+        release(w.sparePages());
+        List<Segment> list = new ArrayList<>(segments.size() + 1);
+        list.add(seg);
+        list.addAll(segments);
+        reservations.removeAll(info.runs());
+        unreserve(info.runs());
+        pager.cache().reserve(seg.heapBytes());
+        segments = List.copyOf(list);
+        changed = true;
+        return seg;
+    }
+
+    /** Creates the segment object for a merge's output (any thread); installed by {@link #replace}. */
+    Segment open(SegmentInfo info) throws IOException {
+        return Segment.open(info, reader);
+    }
+
+    /**
+     * Replaces {@code inputs} (adjacent in the list) by {@code output} (null: they went into the tree),
+     * frees their runs and the job's spare pages, and ends the job's reservations. Write lock held.
+     */
+    void replace(List<Segment> inputs, Segment output, List<Run> jobRuns, List<Run> spare) throws IOException {
+        List<Segment> list = new ArrayList<>(segments);
+        int at = list.indexOf(inputs.get(0));
+        list.removeAll(inputs);
+        if (output != null) {
+            output = output.renumbered(nextId++);
+            list.add(Math.min(at, list.size()), output);
+            pager.cache().reserve(output.heapBytes());
+        }
+        unreserve(jobRuns);
+        release(spare);
+        for (Segment s : inputs) {
+            for (Run r : s.info().runs()) {
+                pager.freeRun(r);
+            }
+            s.release();
+            pager.cache().reserve(-s.heapBytes());
+        }
+        segments = List.copyOf(list);
+        merges++;
+        changed = true;
+    }
+
+    /** Ends the reservations of an abandoned job, freeing its pages. Write lock held. */
+    void abandon(List<Run> taken) throws IOException {
+        unreserve(taken);
+        release(taken);
+        changed = true;
+    }
+
+    /** Records a segment's live delta once computed (kept in the next manifest). */
+    void deltaComputed(Segment s, long delta) {
+        s.setLiveDelta(delta);
+        changed = true; // a benign race with a commit: at worst the next manifest records it
+    }
+
+    private void unreserve(List<Run> runs) {
+        // Job runs are split and merged by the writer; drop every reservation they overlap.
+        for (Run used : runs) {
+            reservations.removeIf(r -> r.start() < used.end() && used.start() < r.end());
+        }
+    }
+
+    private void release(List<Run> runs) throws IOException {
+        for (Run r : runs) {
+            pager.freeRun(r);
+        }
+    }
+
+    /**
+     * Commit step: when the segments or reservations changed, writes a new manifest blob (freeing
+     * the old one) and records it in {@code h}; otherwise carries the committed one over.
+     */
+    void placeManifest(HeaderPage committed, HeaderPage h) throws IOException {
+        if (!changed) {
+            h.manifestPage = committed.manifestPage;
+            h.manifestCrc = committed.manifestCrc;
+            h.manifestLength = committed.manifestLength;
+            return;
+        }
+        if (committed.manifestLength > 0) {
+            tree.blobs().free(new BlobRef(committed.manifestPage, committed.manifestCrc, committed.manifestLength));
+        }
+        List<SegmentInfo> infos = new ArrayList<>();
+        for (Segment s : segments) {
+            infos.add(s.info());
+        }
+        Manifest m = new Manifest(nextId, infos, List.copyOf(reservations));
+        if (!m.isEmpty()) {
+            BlobRef ref = tree.blobs().write(m.encode());
+            h.manifestPage = ref.page();
+            h.manifestCrc = ref.crc();
+            h.manifestLength = ref.length();
+        }
+        changed = false;
+    }
+
+    /** The reserved runs of jobs in progress (for the integrity check). */
+    List<Run> reservations() {
+        return List.copyOf(reservations);
+    }
+
+    SegmentReader reader() {
+        return reader;
+    }
+
+    /** Releases the memory charged for the segments (at close). */
+    void close() {
+        for (Segment s : segments) {
+            s.release();
+            pager.cache().reserve(-s.heapBytes());
+        }
+        segments = List.of();
+    }
+}
