@@ -42,7 +42,7 @@ final class SegmentSet {
     private volatile List<Segment> segments = List.of();
     private final List<Run> reservations = new ArrayList<>();
     private long nextId;
-    private boolean changed;
+    private volatile boolean changed; // also set by readers (a computed live delta)
     private long merges;
 
     SegmentSet(Pager pager, Storage storage, BTree tree, Lock writeLock) {
@@ -195,8 +195,8 @@ final class SegmentSet {
         List<Segment> list = new ArrayList<>(segments.size() + 1);
         list.add(seg);
         list.addAll(segments);
-        reservations.removeAll(info.runs());
         unreserve(info.runs());
+        unreserve(w.sparePages());
         pager.cache().reserve(seg.heapBytes());
         segments = List.copyOf(list);
         changed = true;
@@ -222,6 +222,7 @@ final class SegmentSet {
             pager.cache().reserve(output.heapBytes());
         }
         unreserve(jobRuns);
+        unreserve(spare);
         release(spare);
         for (Segment s : inputs) {
             for (Run r : s.info().runs()) {
@@ -255,9 +256,14 @@ final class SegmentSet {
         }
     }
 
+    /** Frees unused pages: a run at the end of the file shortens it, any other goes to the free list. */
     private void release(List<Run> runs) throws IOException {
-        for (Run r : runs) {
-            pager.freeRun(r);
+        List<Run> latestFirst = new ArrayList<>(runs);
+        latestFirst.sort((a, b) -> Integer.compare(b.start(), a.start()));
+        for (Run r : latestFirst) {
+            if (!pager.releaseTail(r)) {
+                pager.freeRun(r);
+            }
         }
     }
 

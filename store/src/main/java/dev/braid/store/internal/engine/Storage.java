@@ -43,7 +43,7 @@ final class Storage implements PageIo {
     private long nextSeq;
     private long lastCommitSeq;
     private int committedPageCount = Integer.MAX_VALUE;
-    private boolean freshUnsynced;
+    private volatile boolean freshUnsynced; // set by direct writes from any thread (D5, D6)
     private boolean closed;
 
     Storage(StoreFile pages, LogFile log, int pageSize, long salt) {
@@ -95,8 +95,8 @@ final class Storage implements PageIo {
     void appendCommit(List<Image> images, long seq, boolean sync) throws IOException {
         List<Image> logged = writeFresh(images);
         if (freshUnsynced) {
-            pages.sync(); // D5
-            freshUnsynced = false;
+            freshUnsynced = false; // before the sync: a direct write racing it sets it again
+            pages.sync(); // D5, D6: fresh pages and segments flushed on the writer are on disk first
         }
         maybeResetLog();
         log.append(logged, true, seq);
@@ -208,6 +208,7 @@ final class Storage implements PageIo {
     void writeDirect(int firstPage, byte[] buf, int off, int count) throws IOException {
         pages.write((long) firstPage * pageSize, buf, off, count * pageSize);
         pageBytesWritten.add((long) count * pageSize);
+        freshUnsynced = true;
     }
 
     /** Reads {@code count} pages straight from the page file (segment pages have no log frames). */

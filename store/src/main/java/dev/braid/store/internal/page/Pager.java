@@ -146,6 +146,19 @@ public final class Pager {
         return r;
     }
 
+    /**
+     * Gives back a run that ends at the end of the file by shortening the file's page count (so a
+     * flush that took more than it used does not grow the file); returns false when the run is not
+     * at the end. Writer lock held.
+     */
+    public boolean releaseTail(Run run) {
+        if (run.end() != pageCount) {
+            return false;
+        }
+        pageCount = run.start();
+        return true;
+    }
+
     /** Gives every page of {@code run} back to the free list. Writer lock held. */
     public void freeRun(Run run) throws IOException {
         for (int p = run.start(); p < run.end(); p++) {
