@@ -21,6 +21,11 @@ final class StoreFixture {
         return (BraidKeyValueStore) store;
     }
 
+    /** Where the store {@code name} of a task with state directory {@code stateDir} keeps its files. */
+    static Path storeDir(Path stateDir, String name) {
+        return stateDir.resolve("braid").resolve(name);
+    }
+
     static TestStoreContext context(Path dir) {
         return new TestStoreContext(dir).config(BraidConfig.MEMORY_BYTES, 16L << 20);
     }
