@@ -5,6 +5,7 @@ import dev.braid.store.BraidOptions;
 import dev.braid.store.Durability;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The {@code braid.*} properties of a Kafka Streams application, read from
@@ -48,7 +49,11 @@ final class BraidConfig {
         this.writeBufferBytes = writeBufferBytes;
     }
 
-    /** Reads the properties; unknown {@code braid.*} keys are ignored, malformed values rejected. */
+    /**
+     * Reads the properties; unknown {@code braid.*} keys are ignored.
+     *
+     * @throws ConfigException a malformed value
+     */
     static BraidConfig from(Map<String, ?> appConfigs) {
         return new BraidConfig(
                 longValue(appConfigs, MEMORY_BYTES, defaultMemoryBytes()),
@@ -58,13 +63,21 @@ final class BraidConfig {
                 longValue(appConfigs, WRITE_BUFFER_BYTES, 16L << 20));
     }
 
-    /** The options of one store: these properties, then the store's own overrides. */
+    /**
+     * The options of one store: these properties, then the store's own overrides.
+     *
+     * @throws ConfigException a value out of the engine's range (page size, buffer, budget)
+     */
     BraidOptions toOptions(BraidStoreOptions overrides) {
-        BraidOptions.Builder b = BraidOptions.builder()
-                .pageSizeBytes(overrides.pageSizeBytes() != null ? overrides.pageSizeBytes() : pageSizeBytes)
-                .durability(overrides.durability() != null ? overrides.durability() : durability)
-                .writeBufferBytes(overrides.writeBufferBytes() != null ? overrides.writeBufferBytes() : writeBufferBytes);
-        return b.cache(cache(overrides)).build();
+        try {
+            BraidOptions.Builder b = BraidOptions.builder()
+                    .pageSizeBytes(overrides.pageSizeBytes() != null ? overrides.pageSizeBytes() : pageSizeBytes)
+                    .durability(overrides.durability() != null ? overrides.durability() : durability)
+                    .writeBufferBytes(overrides.writeBufferBytes() != null ? overrides.writeBufferBytes() : writeBufferBytes);
+            return b.cache(cache(overrides)).build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("invalid Braid store setting (" + overrides + "): " + e.getMessage());
+        }
     }
 
     private BraidCache cache(BraidStoreOptions overrides) {
@@ -93,7 +106,7 @@ final class BraidConfig {
         try {
             return Long.parseLong(v.toString().trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a whole number of bytes, got '" + v + "'", e);
+            throw new ConfigException(key, v, "must be a whole number of bytes");
         }
     }
 
@@ -107,7 +120,7 @@ final class BraidConfig {
         }
         String s = v.toString().trim().toLowerCase(Locale.ROOT);
         if (!s.equals("true") && !s.equals("false")) {
-            throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
+            throw new ConfigException(key, v, "must be true or false");
         }
         return Boolean.parseBoolean(s);
     }
@@ -123,7 +136,7 @@ final class BraidConfig {
         try {
             return Durability.valueOf(v.toString().trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(DURABILITY + " must be NORMAL or FULL, got '" + v + "'", e);
+            throw new ConfigException(DURABILITY, v, "must be NORMAL or FULL");
         }
     }
 }

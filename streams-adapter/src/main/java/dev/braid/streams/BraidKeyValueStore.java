@@ -106,6 +106,12 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         return open;
     }
 
+    /**
+     * True: offsets live in the store's commits. Deprecated in 4.3.1 as a transition aid (every store
+     * is to manage its offsets), but still read: a store answering false gets Kafka's legacy
+     * checkpoint-file wrapper.
+     */
+    @SuppressWarnings("deprecation")
     @Override
     public boolean managesOffsets() {
         return true;
@@ -215,7 +221,11 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         }
     }
 
-    /** Nothing to do: data and offsets become durable together in {@link #commit(Map)}. */
+    /**
+     * Nothing to do: data and offsets become durable together in {@link #commit(Map)}, which 4.3 calls
+     * instead of this deprecated method.
+     */
+    @SuppressWarnings("deprecation")
     @Override
     public void flush() {
     }

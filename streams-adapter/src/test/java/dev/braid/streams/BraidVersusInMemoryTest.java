@@ -79,9 +79,15 @@ class BraidVersusInMemoryTest {
                         // Kafka's in-memory store scans [prefix, increment(prefix)) with a carry, so for
                         // prefix FC FF it also returns key FD; Braid returns only keys with the prefix
                         String hexPrefix = Bytes.wrap(prefix).toString();
-                        assertEquals(StoreFixture.drainHex(oracle.prefixScan(prefix, (t, d) -> d)).stream()
-                                        .filter(e -> e.startsWith(hexPrefix)).toList(),
-                                StoreFixture.drainHex(braid.prefixScan(prefix, (t, d) -> d)), where);
+                        List<String> expected = StoreFixture.drainHex(oracle.prefixScan(prefix, (t, d) -> d)).stream()
+                                .filter(e -> e.startsWith(hexPrefix)).toList();
+                        List<String> actual = StoreFixture.drainHex(braid.prefixScan(prefix, (t, d) -> d));
+                        if (!expected.equals(actual)) { // diagnostics for an intermittent engine scan miss
+                            where += ", prefix " + hexPrefix + ", rescan " + StoreFixture.drainHex(
+                                    braid.prefixScan(prefix, (t, d) -> d)).size() + " entries, check "
+                                    + braid.braid().check() + ", stats " + braid.stats();
+                        }
+                        assertEquals(expected, actual, where);
                     }
                     case 9 -> assertEquals(oracle.approximateNumEntries(), braid.approximateNumEntries(), where);
                     case 10 -> {

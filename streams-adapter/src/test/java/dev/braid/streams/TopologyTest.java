@@ -188,6 +188,57 @@ class TopologyTest {
         }
     }
 
+    @Test
+    void dslStoreSuppliersConfigPutsEveryDslKeyValueStoreInBraid() {
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream("in", Consumed.with(Serdes.String(), Serdes.String())).groupByKey().count();
+        Properties props = props(0);
+        props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BraidDslStoreSuppliers.class);
+        try (TopologyTestDriver driver = new TopologyTestDriver(b.build(), props)) {
+            input(driver, "in").pipeInput("a", "1");
+            input(driver, "in").pipeInput("a", "2");
+            String store = driver.getAllStateStores().keySet().iterator().next();
+            assertEquals(2L, driver.<String, Long>getTimestampedKeyValueStore(store).get("a").value());
+            java.io.File[] braidDirs = dir.resolve("state").toFile()
+                    .listFiles(); // <state>/<app id>/<task>/braid/<store>
+            assertTrue(java.nio.file.Files.isDirectory(braidDirs[0].toPath().resolve("0_0").resolve("braid").resolve(store)),
+                    "the count's store lives in Braid's directory");
+        }
+    }
+
+    @Test
+    void timestampedIqv2QueriesAreAnsweredThroughKafkasMeteredLayer() {
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+                .groupByKey().count(Materialized.as(BraidStores.persistentTimestampedKeyValueStore("counts")));
+        try (TopologyTestDriver driver = new TopologyTestDriver(b.build(), props(0))) {
+            TestInputTopic<String, String> in = input(driver, "in");
+            in.pipeInput("a", "1");
+            in.pipeInput("b", "1");
+            in.pipeInput("a", "2");
+            org.apache.kafka.streams.processor.StateStore metered = driver.getAllStateStores().get("counts");
+            org.apache.kafka.streams.query.QueryConfig config = new org.apache.kafka.streams.query.QueryConfig(false);
+            org.apache.kafka.streams.query.PositionBound any = org.apache.kafka.streams.query.PositionBound.unbounded();
+
+            org.apache.kafka.streams.query.QueryResult<ValueAndTimestamp<Long>> ts = metered.query(
+                    org.apache.kafka.streams.query.TimestampedKeyQuery.<String, Long>withKey("a"), any, config);
+            assertTrue(ts.isSuccess(), String.valueOf(ts));
+            assertEquals(2L, ts.getResult().value());
+
+            org.apache.kafka.streams.query.QueryResult<Long> plain = metered.query(
+                    org.apache.kafka.streams.query.KeyQuery.<String, Long>withKey("b"), any, config);
+            assertEquals(1L, plain.getResult());
+
+            org.apache.kafka.streams.query.QueryResult<org.apache.kafka.streams.state.KeyValueIterator<String, ValueAndTimestamp<Long>>> range =
+                    metered.query(org.apache.kafka.streams.query.TimestampedRangeQuery.<String, Long>withNoBounds(), any, config);
+            List<String> rows = new ArrayList<>();
+            try (var it = range.getResult()) {
+                it.forEachRemaining(kv -> rows.add(kv.key + "=" + kv.value.value()));
+            }
+            assertEquals(List.of("a=2", "b=1"), rows);
+        }
+    }
+
     private interface Feed {
         void feed(TopologyTestDriver driver, Random rnd);
     }
