@@ -45,7 +45,12 @@ import org.apache.kafka.streams.state.Stores;
  * round; the medians over the rounds and the Braid/RocksDB ratios are printed. Timings only: nothing
  * is asserted beyond the gets finding their keys.
  *
- * <p>Arguments: {@code [records (1000000)] [rounds (3)] [value bytes (100)]}.
+ * <p>Arguments: {@code [records (1000000)] [rounds (3)] [value bytes (100)]}. Run from {@code perf/}
+ * after {@code mvn -q -B install -DskipTests} at the root:
+ * <pre>
+ * mvn -q -B dependency:build-classpath -Dmdep.outputFile=/tmp/perf-cp.txt
+ * java -Xms4g -Xmx4g -cp target/classes:$(cat /tmp/perf-cp.txt) dev.braid.perf.AdapterBench 1000000 3
+ * </pre>
  */
 public final class AdapterBench {
     private static final int BATCH = 1000;

@@ -58,10 +58,10 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     private volatile Braid braid;
     private volatile boolean open;
     private volatile Map<TopicPartition, Long> committedOffsets = Map.of();
-    private StateStoreContext context;
-    private Position position = Position.emptyPosition(); // Position is internally concurrent
-    private ErrorMapping errors;
-    private BraidStoreMetrics metrics;
+    private volatile StateStoreContext context;
+    private volatile Position position = Position.emptyPosition(); // its components are concurrent maps
+    private volatile ErrorMapping errors;
+    private BraidStoreMetrics metrics; // stream thread only
 
     BraidKeyValueStore(String name, String metricsScope, BraidStoreOptions overrides) {
         this.name = Objects.requireNonNull(name, "name");
@@ -84,15 +84,20 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         BraidConfig config = BraidConfig.from(appConfigs);
         Path dir = StoreDirectory.of(context.stateDir().toPath(), name);
         StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name);
-        this.context = context;
-        this.errors = new ErrorMapping(name, context.taskId());
-        this.braid = opened.braid();
-        this.position = opened.metadata().position();
-        this.committedOffsets = opened.metadata().offsets();
-        boolean consistency = StreamsConfig.InternalConfig.getBoolean(
-                appConfigs, StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, false);
-        context.register(root, new BraidRestoreCallback(opened.braid(), position, consistency, errors));
-        this.metrics = BraidStoreMetrics.register(context, metricsScope, name, opened.braid()::stats);
+        try {
+            this.context = context;
+            this.errors = new ErrorMapping(name, context.taskId());
+            this.braid = opened.braid();
+            this.position = opened.metadata().position();
+            this.committedOffsets = opened.metadata().offsets();
+            boolean consistency = StreamsConfig.InternalConfig.getBoolean(
+                    appConfigs, StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, false);
+            context.register(root, new BraidRestoreCallback(opened.braid(), position, consistency, errors));
+            this.metrics = BraidStoreMetrics.register(context, metricsScope, name, opened.braid()::stats);
+        } catch (RuntimeException e) {
+            opened.braid().close(); // release the directory lock, or the next init could not open it
+            throw e;
+        }
         this.open = true;
     }
 

@@ -15,7 +15,7 @@ import org.apache.kafka.streams.processor.TaskId;
  * become {@link TaskCorruptedException}, so Kafka closes the task dirty, wipes the offsets and
  * restores: a {@link ProcessorStateException} would go to the processing exception handler, which may
  * drop the record and carry on over a broken store. A closed store becomes
- * {@link InvalidStateStoreException}, which interactive queries retry. Stateless; thread safe.
+ * {@link InvalidStateStoreException}, which interactive queries retry. Immutable; thread safe.
  */
 final class ErrorMapping {
     private final String storeName;
