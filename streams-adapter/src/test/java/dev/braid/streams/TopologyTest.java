@@ -163,6 +163,9 @@ class TopologyTest {
             assertEquals(2L, driver.<String, Long>getKeyValueStore("plain").get("a"));
             assertEquals(ValueAndTimestamp.make(2L, 200L), driver.<String, Long>getTimestampedKeyValueStore("ts").get("a"));
             assertEquals(1L, driver.<String, Long>getKeyValueStore("plain").get("b"));
+            assertEquals(BraidKeyValueStore.class, innermost(driver.getAllStateStores().get("plain")).getClass());
+            assertEquals(BraidTimestampedKeyValueStore.class, innermost(driver.getAllStateStores().get("ts")).getClass());
+            assertEquals(BraidHeadersKeyValueStore.class, innermost(driver.getAllStateStores().get("headers")).getClass());
             assertTrue(dir.resolve("state").toFile().exists());
         }
     }
@@ -207,6 +210,26 @@ class TopologyTest {
     }
 
     @Test
+    void aHeadersSupplierInMaterializedGetsKafkasHeadersBuilder() {
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+                .groupByKey()
+                .count(Materialized.as(BraidStores.persistentTimestampedKeyValueStoreWithHeaders("counts")))
+                .toStream().mapValues(Object::toString).to("out", Produced.with(Serdes.String(), Serdes.String()));
+        try (TopologyTestDriver driver = new TopologyTestDriver(b.build(), props(0))) {
+            TestInputTopic<String, String> in = input(driver, "in");
+            in.pipeInput("a", "1");
+            in.pipeInput("b", "1");
+            in.pipeInput("a", "2");
+            assertEquals(List.of(KeyValue.pair("a", "1"), KeyValue.pair("b", "1"), KeyValue.pair("a", "2")),
+                    driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer()).readKeyValuesToList());
+            org.apache.kafka.streams.processor.StateStore metered = driver.getAllStateStores().get("counts");
+            assertTrue(metered instanceof TimestampedKeyValueStoreWithHeaders, metered.getClass().getName());
+            assertEquals(BraidHeadersKeyValueStore.class, innermost(metered).getClass(), "used as is, no adapter");
+        }
+    }
+
+    @Test
     void timestampedIqv2QueriesAreAnsweredThroughKafkasMeteredLayer() {
         StreamsBuilder b = new StreamsBuilder();
         b.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
@@ -237,6 +260,14 @@ class TopologyTest {
             }
             assertEquals(List.of("a=2", "b=1"), rows);
         }
+    }
+
+    /** The store under Kafka's metered, caching and logging layers (and any format adapter). */
+    private static org.apache.kafka.streams.processor.StateStore innermost(org.apache.kafka.streams.processor.StateStore s) {
+        while (s instanceof org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?> w) {
+            s = w.wrapped();
+        }
+        return s;
     }
 
     private interface Feed {
