@@ -119,6 +119,57 @@ class ConcurrentReadersTest {
         assertTrue(reads.get() > 0);
     }
 
+    @Test
+    void readersRacingACloseSeeOnlyInvalidStateStoreException() throws Exception {
+        BraidKeyValueStore store = StoreFixture.open(StoreFixture.context(dir), "closing");
+        for (int p = 0; p < PAIRS; p++) {
+            store.putAll(pair(p, 1));
+        }
+        ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+        AtomicLong closedSeen = new AtomicLong();
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(2);
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            readers.add(new Thread(() -> {
+                for (int i = 0; ; i++) {
+                    try {
+                        if (i % 2 == 0) {
+                            generation(store.get(key(i % PAIRS, 'a')));
+                        } else {
+                            try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+                                while (it.hasNext()) {
+                                    generation(it.next().value);
+                                }
+                            }
+                        }
+                        if (i == 1) {
+                            reading.countDown();
+                        }
+                    } catch (org.apache.kafka.streams.errors.InvalidStateStoreException expected) {
+                        closedSeen.incrementAndGet();
+                        return;
+                    } catch (Throwable t) {
+                        unexpected.add(t);
+                        return;
+                    }
+                }
+            }));
+        }
+        readers.forEach(Thread::start);
+        assertTrue(reading.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        store.close(); // while both readers are in their loops
+
+        for (Thread t : readers) {
+            t.join(10_000);
+        }
+        if (!unexpected.isEmpty()) {
+            AssertionError e = new AssertionError("a reader saw something other than InvalidStateStoreException");
+            unexpected.forEach(e::addSuppressed);
+            throw e;
+        }
+        assertEquals(2, closedSeen.get());
+    }
+
     private static List<KeyValue<Bytes, byte[]>> pair(int p, long gen) {
         return List.of(KeyValue.pair(key(p, 'a'), value(gen)), KeyValue.pair(key(p, 'b'), value(gen)));
     }
