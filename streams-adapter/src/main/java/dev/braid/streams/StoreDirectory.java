@@ -1,0 +1,76 @@
+package dev.braid.streams;
+
+import dev.braid.store.Braid;
+import dev.braid.store.BraidException;
+import dev.braid.store.BraidOptions;
+import dev.braid.store.CorruptionException;
+import dev.braid.store.IncompatibleFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.streams.errors.ProcessorStateException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens the Braid directory of one store, {@code <task state dir>/braid/<store name>}, and deals with
+ * a damaged one: under at-least-once Kafka reopens the same files after a corruption, so the store
+ * itself moves them aside to {@code <store name>.corrupt-<epoch millis>} (kept for inspection), starts
+ * empty and reports no committed offset, which makes Kafka restore the whole changelog. Stateless;
+ * thread safe.
+ */
+final class StoreDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreDirectory.class);
+
+    /** What {@link #open} found: the open store and its decoded commit metadata. */
+    record Opened(Braid braid, CommitMetadata metadata, Path quarantined) {
+    }
+
+    private StoreDirectory() {
+    }
+
+    /** The directory of store {@code storeName} under a task's state directory. */
+    static Path of(Path taskStateDir, String storeName) {
+        return taskStateDir.resolve("braid").resolve(storeName);
+    }
+
+    /**
+     * Opens {@code dir}; if its files are corrupt, of a foreign format, or carry metadata this adapter
+     * cannot read, moves them aside and opens an empty store instead.
+     */
+    static Opened open(Path dir, BraidOptions options, String storeName) {
+        try {
+            Braid braid = Braid.open(dir, options);
+            try {
+                return new Opened(braid, CommitMetadata.decode(braid.committedMetadata()), null);
+            } catch (IllegalStateException badMetadata) {
+                braid.close();
+                return reopenEmpty(dir, options, storeName, badMetadata);
+            }
+        } catch (CorruptionException | IncompatibleFormatException damaged) {
+            return reopenEmpty(dir, options, storeName, damaged);
+        } catch (BraidException e) {
+            throw new ProcessorStateException("cannot open Braid store " + storeName + " in " + dir, e);
+        }
+    }
+
+    private static Opened reopenEmpty(Path dir, BraidOptions options, String storeName, RuntimeException why) {
+        Path aside = dir.resolveSibling(dir.getFileName() + ".corrupt-" + System.currentTimeMillis());
+        try {
+            Files.move(dir, aside);
+        } catch (IOException e) {
+            ProcessorStateException pse = new ProcessorStateException(
+                    "Braid store " + storeName + " in " + dir + " is damaged and cannot be moved aside", e);
+            pse.addSuppressed(why);
+            throw pse;
+        }
+        LOG.error("Braid store {} in {} is damaged; moved it to {} and opened an empty store, "
+                + "so the changelog will be restored from the beginning", storeName, dir, aside, why);
+        try {
+            return new Opened(Braid.open(dir, options), CommitMetadata.decode(Map.of()), aside);
+        } catch (BraidException e) {
+            throw new ProcessorStateException("cannot open Braid store " + storeName + " in " + dir, e);
+        }
+    }
+}

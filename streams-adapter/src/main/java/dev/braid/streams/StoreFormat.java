@@ -1,0 +1,22 @@
+package dev.braid.streams;
+
+/**
+ * The value format a store declares to Kafka Streams, which picks the builder's adapters and the
+ * restore conversion from it. Only the marker interfaces differ: Braid stores bytes either way.
+ */
+enum StoreFormat {
+    /** Plain values. */
+    PLAIN,
+    /** 8-byte timestamp, then the value ({@code TimestampedBytesStore}). */
+    TIMESTAMPED,
+    /** Timestamp, headers and value, Kafka 4.3 ({@code HeadersBytesStore}). */
+    HEADERS;
+
+    BraidKeyValueStore newStore(String name, String metricsScope, BraidStoreOptions options) {
+        return switch (this) {
+            case PLAIN -> new BraidKeyValueStore(name, metricsScope, options);
+            case TIMESTAMPED -> new BraidTimestampedKeyValueStore(name, metricsScope, options);
+            case HEADERS -> new BraidHeadersKeyValueStore(name, metricsScope, options);
+        };
+    }
+}
