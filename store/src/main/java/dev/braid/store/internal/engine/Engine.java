@@ -12,6 +12,7 @@ import dev.braid.store.WriteBatch;
 import dev.braid.store.internal.btree.BTree;
 import dev.braid.store.internal.btree.ScanBatch;
 import dev.braid.store.internal.btree.BulkLoader;
+import dev.braid.store.internal.mergetree.Segment;
 import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.Pager;
 import java.io.Closeable;
@@ -21,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One open store: wires the files, pager, tree and commit flow, and owns the store's lock and
@@ -35,6 +38,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * The background checkpointer works outside it (see {@link Storage}).
  */
 public final class Engine {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private final Path dir;
     private final BraidOptions opts;
     private final Closeable dirLock;
@@ -104,7 +108,7 @@ public final class Engine {
                                     ? io : new IOException(e));
                 }
             }
-        }, dir.getFileName() == null ? "store" : dir.getFileName().toString());
+        }, dir.getFileName() == null ? "store" : dir.getFileName().toString(), !opts.backgroundMerges());
         // The buffer is charged to the cache budget, so it may take at most half of it.
         this.bufferLimitBytes = Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2));
     }
@@ -217,7 +221,7 @@ public final class Engine {
             return; // nested (a job step), or merges run inline at commit: nothing to wait for
         }
         try {
-            stallNanos.addAndGet(mergeJob.throttle(12, 24));
+            stallNanos.addAndGet(mergeJob.throttle(MergeJob.SOFT_LIMIT, MergeJob.HARD_LIMIT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -275,7 +279,7 @@ public final class Engine {
      * must not be shadowed by the older blind one), goes to the buffer; anything else to the tree.
      */
     private void apply(byte[] key, byte[] value, boolean blind) throws IOException {
-        if (blind || mergeJob.treeFrozen() || (!buffer.isEmpty() && buffer.lookup(key) != null)
+        if (blind || mergeJob.treeFrozen() || buffer.holds(key)
                 || (!segs.isEmpty() && segs.get(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
             pager.cache().reserve(delta);
@@ -294,11 +298,15 @@ public final class Engine {
         if (buffer.isEmpty()) {
             return;
         }
-        segs.flush(buffer.sorted());
+        long t0 = System.nanoTime();
+        long charged = buffer.bytes();
+        Segment seg = segs.flush(buffer);
         pager.cache().reserve(buffer.clear());
+        LOG.debug("flushed {} bytes of write buffer as a segment of {} entries in {} ms", charged,
+                seg.info().entries(), (System.nanoTime() - t0) / 1_000_000);
         bufferUnlogged = false;
         if (opts.backgroundMerges()) {
-            mergeJob.signal();
+            mergeJob.flushed();
         }
     }
 

@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The background merges of one store (docs/design/merge-policy.md), on a thread of their own: they
@@ -28,9 +30,17 @@ import java.util.List;
  * on the job's thread.
  */
 final class MergeJob implements Runnable {
-    /** Segments above this count are merged, four adjacent ones at a time. */
-    static final int MAX_SEGMENTS = 6;
-    static final int MERGE_WIDTH = 4;
+    private static final Logger LOG = LoggerFactory.getLogger(MergeJob.class);
+    /** Segments above this count are merged, {@link #MERGE_WIDTH} adjacent ones at a time. */
+    static final int MAX_SEGMENTS = 16;
+    static final int MERGE_WIDTH = 8;
+    /** Writes slow down above this many segments, and wait for the job above {@link #HARD_LIMIT}. */
+    static final int SOFT_LIMIT = 24;
+    static final int HARD_LIMIT = 32;
+    /** With no flush for this long the writer is taken to be quiet: the segments are folded. */
+    static final long QUIET_NANOS = 3_000_000_000L;
+    /** Inline mode has no clock: it folds into an empty tree once this many segments exist. */
+    static final int INLINE_FOLD_SEGMENTS = 4;
 
     /** What the job needs from the engine. */
     interface Host {
@@ -60,8 +70,11 @@ final class MergeJob implements Runnable {
     private boolean wakeup;
     private int finishRequests;
     private volatile boolean failed;
+    private volatile long lastFlushNanos = System.nanoTime();
+    private final boolean inline;
 
-    MergeJob(SegmentSet segs, BTree tree, Storage storage, Host host, String name) {
+    MergeJob(SegmentSet segs, BTree tree, Storage storage, Host host, String name, boolean inline) {
+        this.inline = inline;
         this.segs = segs;
         this.tree = tree;
         this.storage = storage;
@@ -77,6 +90,12 @@ final class MergeJob implements Runnable {
     /** Whether the tree is frozen by a fold in progress (every write must go to the write buffer). */
     boolean treeFrozen() {
         return frozen;
+    }
+
+    /** The writer flushed its buffer as a segment: it is not quiet. */
+    void flushed() {
+        lastFlushNanos = System.nanoTime();
+        signal();
     }
 
     /** Something changed (a flush, a commit): look for work. */
@@ -137,7 +156,12 @@ final class MergeJob implements Runnable {
     public void run() {
         while (!stopping) {
             try {
-                if (!step()) {
+                boolean worked = step();
+                if (worked) {
+                    synchronized (signal) {
+                        signal.notifyAll(); // finish() and throttled writers re-check at once
+                    }
+                } else {
                     synchronized (signal) {
                         if (!wakeup && !stopping) {
                             signal.wait(200);
@@ -192,7 +216,13 @@ final class MergeJob implements Runnable {
         }
         long pending = segs.pendingBytes();
         long treeBytes = tree.count() == 0 ? 0 : estimatedTreeBytes();
-        if (force || pending >= treeBytes && (list.size() >= MERGE_WIDTH || treeBytes > 0)) {
+        boolean quiet = inline ? list.size() >= INLINE_FOLD_SEGMENTS
+                : System.nanoTime() - lastFlushNanos > QUIET_NANOS;
+        // Into a tree once the segments hold as much data (a 1:1 rewrite), or a quarter of it when the
+        // writer is quiet; into an empty tree only when asked or once the writer is quiet: while a
+        // restore streams in, segments are merged among themselves instead, so the data is rewritten
+        // about once before the final build.
+        if (force || (treeBytes > 0 && pending >= treeBytes) || (quiet && pending * 4 >= treeBytes)) {
             fold();
             return true;
         }
@@ -243,6 +273,7 @@ final class MergeJob implements Runnable {
             SegmentCursorSource.add(sources, s);
         }
         SegmentWriter w = new SegmentWriter(segs.sink(), expected);
+        long t0 = System.nanoTime();
         try {
             MergingCursor m = new MergingCursor(sources, false);
             for (; m.valid(); m.next()) {
@@ -262,6 +293,8 @@ final class MergeJob implements Runnable {
             Segment out = segs.open(info);
             storage.syncPageFile(); // D6: the segment is on disk before a commit can name it
             host.underWriteLock(() -> segs.replace(inputs, out, info.runs(), w.sparePages()));
+            LOG.debug("merged {} segments ({} entries) into one of {} entries in {} ms", inputs.size(), expected,
+                    info.entries(), (System.nanoTime() - t0) / 1_000_000);
         } catch (Abandoned e) {
             host.underWriteLock(() -> segs.abandon(w.taken()));
         }
@@ -271,6 +304,8 @@ final class MergeJob implements Runnable {
     private void fold() throws IOException {
         List<Segment> inputs = segs.segments();
         host.underWriteLock(() -> frozen = true);
+        long t0 = System.nanoTime();
+        long treeBefore = tree.count();
         TreeBuilder b = new TreeBuilder(segs.sink());
         boolean installed = false;
         try {
@@ -297,6 +332,8 @@ final class MergeJob implements Runnable {
                 frozen = false;
             });
             installed = true;
+            LOG.debug("folded {} segments and a tree of {} entries into a tree of {} entries in {} ms", inputs.size(),
+                    treeBefore, r.count(), (System.nanoTime() - t0) / 1_000_000);
         } catch (Abandoned e) {
             // stopping: the reserved runs stay reserved and are reclaimed on the next open
         } finally {

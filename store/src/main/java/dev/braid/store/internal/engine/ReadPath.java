@@ -32,10 +32,11 @@ final class ReadPath {
     }
 
     byte[] get(byte[] key) throws IOException {
-        byte[] b = buffer.lookup(key);
-        if (b == null) {
-            b = segs.get(key);
+        byte[] b = buffer.lookup(key); // a copy
+        if (b != null) {
+            return b == WriteBuffer.TOMBSTONE ? null : b;
         }
+        b = segs.get(key);
         if (b != null) {
             return b == WriteBuffer.TOMBSTONE ? null : b.clone();
         }

@@ -183,11 +183,9 @@ final class SegmentSet {
      * Writes the buffer as the newest segment (writer, under the write lock). Its live delta is known
      * when nothing lies below it.
      */
-    Segment flush(WriteBuffer.Sorted s) throws IOException {
-        SegmentWriter w = new SegmentWriter(sink(), s.keys().length);
-        for (int i = 0; i < s.keys().length; i++) {
-            w.add(s.keys()[i], s.values()[i]);
-        }
+    Segment flush(WriteBuffer buffer) throws IOException {
+        SegmentWriter w = new SegmentWriter(sink(), buffer.distinctKeys());
+        buffer.forEachSorted(w::add);
         boolean nothingBelow = segments.isEmpty() && tree.count() == 0;
         SegmentInfo info = w.finish(w.liveEntries(), nothingBelow);
         Segment seg = Segment.open(info.withId(nextId++), reader);

@@ -91,7 +91,14 @@ public final class Segment {
     }
 
     SegmentBlock child(SegmentBlock parent, int i, boolean cached) throws IOException {
-        SegmentBlock c = reader.block(parent.childPage(i), parent.childPages(i), parent.childCrc(i), cached);
+        return child(parent, i, cached, null);
+    }
+
+    /** A child block; uncached reads go through {@code ahead} when it is not null. */
+    SegmentBlock child(SegmentBlock parent, int i, boolean cached, ReadAhead ahead) throws IOException {
+        SegmentBlock c = ahead != null && !cached
+                ? reader.block(parent.childPage(i), parent.childPages(i), parent.childCrc(i), ahead)
+                : reader.block(parent.childPage(i), parent.childPages(i), parent.childCrc(i), cached);
         if (c.level != parent.level - 1) {
             throw reader.corrupt(c.pageNo(), "segment block at page " + c.pageNo() + " is at level " + c.level
                     + " under a block at level " + parent.level);
@@ -101,7 +108,7 @@ public final class Segment {
 
     /** A cursor over the entries, tombstones included; {@code cached} false for one-pass merges. */
     public SegmentCursor cursor(boolean cached) {
-        return new SegmentCursor(this, cached);
+        return new SegmentCursor(this, cached, cached ? null : new ReadAhead(info.runs(), reader.pageSize()));
     }
 
     /** Drops this segment's cached blocks; called when it is merged away. */

@@ -17,9 +17,12 @@ public final class SegmentCursor {
     private int leaf = -1; // depth of the data block; -1 when not positioned
     private boolean valid;
 
-    SegmentCursor(Segment segment, boolean cached) {
+    private final ReadAhead ahead;
+
+    SegmentCursor(Segment segment, boolean cached, ReadAhead ahead) {
         this.segment = segment;
         this.cached = cached;
+        this.ahead = ahead;
     }
 
     /** Positions at the first entry at or after {@code key} (after it when not inclusive); null = first entry. */
@@ -58,7 +61,7 @@ public final class SegmentCursor {
             int i = key == null ? (rightEdge ? b.n - 1 : 0) : b.childFor(key);
             path[d] = b;
             idx[d] = i;
-            b = segment.child(b, i, cached);
+            b = segment.child(b, i, cached, ahead);
             d++;
         }
         path[d] = b;
@@ -77,7 +80,7 @@ public final class SegmentCursor {
             }
             idx[u]++;
             for (int d = u; d < leaf; d++) {
-                path[d + 1] = segment.child(path[d], idx[d], cached);
+                path[d + 1] = segment.child(path[d], idx[d], cached, ahead);
                 idx[d + 1] = 0;
             }
         }
@@ -95,7 +98,7 @@ public final class SegmentCursor {
             }
             idx[u]--;
             for (int d = u; d < leaf; d++) {
-                path[d + 1] = segment.child(path[d], idx[d], cached);
+                path[d + 1] = segment.child(path[d], idx[d], cached, ahead);
                 idx[d + 1] = path[d + 1].n - 1;
             }
         }

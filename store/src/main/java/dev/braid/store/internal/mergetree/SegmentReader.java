@@ -42,6 +42,15 @@ public final class SegmentReader {
      * push a store's hot pages out of the cache.
      */
     SegmentBlock block(int page, int pages, int crc, boolean cached) throws IOException {
+        return block(page, pages, crc, cached, null);
+    }
+
+    /** Like {@link #block(int, int, int, boolean)}, uncached, reading through {@code ahead}. */
+    SegmentBlock block(int page, int pages, int crc, ReadAhead ahead) throws IOException {
+        return block(page, pages, crc, false, ahead);
+    }
+
+    private SegmentBlock block(int page, int pages, int crc, boolean cached, ReadAhead ahead) throws IOException {
         Page p = cache.get(cacheId, page);
         if (p instanceof SegmentBlock b) {
             return b;
@@ -49,7 +58,7 @@ public final class SegmentReader {
         if (pages < 1 || pages > (1 << 20)) {
             throw source.corrupt(page, "segment block at page " + page + " has an impossible length " + pages);
         }
-        byte[] img = source.read(page, pages);
+        byte[] img = ahead != null ? ahead.read(source, page, pages) : source.read(page, pages);
         if (Crc.of(img) != crc) {
             throw source.corrupt(page, "segment block at page " + page + " fails its checksum");
         }

@@ -61,7 +61,14 @@ public final class SegmentWriter {
     /** Adds an entry whose key is {@code keyBuf[keyOff, keyOff+keyLen)}. */
     public void add(byte[] keyBuf, int keyOff, int keyLen, byte[] value) throws IOException {
         boolean tomb = value == WriteBuffer.TOMBSTONE;
-        int vlen = tomb ? 0 : value.length;
+        add(keyBuf, keyOff, keyLen, value, 0, tomb ? -1 : value.length);
+    }
+
+    /** Adds an entry given as slices; {@code valueLen} is -1 for a delete. */
+    public void add(byte[] keyBuf, int keyOff, int keyLen, byte[] valueBuf, int valueOff, int valueLen)
+            throws IOException {
+        boolean tomb = valueLen < 0;
+        int vlen = tomb ? 0 : valueLen;
         int size = 1 + Bytes.varintSize(keyLen) + Bytes.varintSize(vlen) + keyLen + vlen;
         Block b = data;
         if (b.count > 0 && b.pos + size > b.buf.length) {
@@ -80,7 +87,7 @@ public final class SegmentWriter {
         lastKeyLen = keyLen;
         b.pos += keyLen;
         if (vlen > 0) {
-            System.arraycopy(value, 0, buf, b.pos, vlen);
+            System.arraycopy(valueBuf, valueOff, buf, b.pos, vlen);
             b.pos += vlen;
         }
         b.count++;

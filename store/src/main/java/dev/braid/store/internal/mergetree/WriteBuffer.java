@@ -1,44 +1,38 @@
 package dev.braid.store.internal.mergetree;
 
+import java.io.IOException;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The in-memory write buffer of blind writes: the newest layer of the merge-tree. A blind write
- * reads nothing and touches no tree page; it lands here, a delete as a tombstone. The buffer is a
- * hash map, so a write or a point lookup costs one hash probe whatever its size; key order is
- * produced only when asked for ({@link #sorted()}), by one sort that stays valid until the next
- * write. It is drained into the tree at commit and when it passes its byte budget (see
- * docs/design/merge-policy.md).
+ * reads nothing and touches no tree page: it is appended to an {@link Arena} (one copy, no object
+ * per entry), a delete as a tombstone record. Everything else is built lazily and cached until the
+ * next write: the hash index that point lookups probe is extended over the records appended since
+ * the last lookup (so a restore, which never looks up, never builds it), and key order is produced
+ * by one radix sort ({@link KeySorter}) when a flush, scan or count asks for it. Of several writes
+ * to one key the newest wins. See docs/design/merge-policy.md.
  *
  * <p>Invariant W1: for a key held here, this entry is newer than anything below it, so reads look
  * here first, and a B+tree write to such a key goes through the buffer instead (the seed's
- * shadowing rule). Thread safety: mutated by the store's writer under the write lock; read by
- * readers under the read lock ({@link #sorted()} may sort under the read lock, so it is
- * synchronized).
+ * shadowing rule). Thread safety: appended and cleared by the store's writer under the store's
+ * write lock (which excludes readers and publishes the records); read by readers under the read
+ * lock, where the lazily built index and order are guarded by this object.
  */
 public final class WriteBuffer {
     /** The value of a deleted key. Compared by identity, never handed out. */
     public static final byte[] TOMBSTONE = new byte[0];
-    /** Heap bytes charged per entry on top of key and value (map node, key wrapper, headers). */
-    static final int ENTRY_OVERHEAD = 112;
+    /**
+     * Heap bytes charged per record on top of its key and value: its arena header and table slot,
+     * its share of the hash index, and the sort's scratch arrays at flush.
+     */
+    static final int RECORD_OVERHEAD = 40;
 
-    /** A key with its hash, as the map's key. */
-    private record Key(byte[] bytes, int hash) {
-        static Key of(byte[] b) {
-            return new Key(b, Arrays.hashCode(b));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
+    /** Receives one entry as slices of the arena; {@code valueLen} is -1 for a delete. */
+    @FunctionalInterface
+    public interface RawEntry {
+        void accept(byte[] keyBuf, int keyOff, int keyLen, byte[] valueBuf, int valueOff, int valueLen)
+                throws IOException;
     }
 
     /** The buffer in key order: parallel arrays, valid until the next write. */
@@ -80,57 +74,86 @@ public final class WriteBuffer {
         }
     }
 
-    private static final Sorted EMPTY = new Sorted(new byte[0][], new byte[0][]);
-
-    private final HashMap<Key, byte[]> map = new HashMap<>();
+    private Arena arena = new Arena();
     private long bytes;
-    private int tombstones;
-    private volatile Sorted sorted = EMPTY;
+    // Lazily built, guarded by this: the hash index over records [0, indexed) and the key order.
+    private int[] slots = new int[0]; // record number + 1, 0 = empty; open addressing, linear probing
+    private int indexed;
+    private int[] order;
+    private Sorted sorted;
 
     /** Records a put (copying both arrays); returns the change in charged bytes. */
     public long put(byte[] key, byte[] value) {
-        return store(key.clone(), value.clone());
+        return append(key, value);
     }
 
     /** Records a delete; returns the change in charged bytes. */
     public long delete(byte[] key) {
-        return store(key.clone(), TOMBSTONE);
+        return append(key, null);
     }
 
-    private long store(byte[] key, byte[] value) {
-        byte[] old = map.put(Key.of(key), value);
+    private long append(byte[] key, byte[] value) {
+        arena.append(key, value);
+        order = null;
         sorted = null;
-        long delta = value.length;
-        if (old == null) {
-            delta += key.length + ENTRY_OVERHEAD;
-        } else {
-            delta -= old.length;
-            if (old == TOMBSTONE) {
-                tombstones--;
-            }
-        }
-        if (value == TOMBSTONE) {
-            tombstones++;
-        }
+        long delta = key.length + (value == null ? 0 : value.length) + RECORD_OVERHEAD;
         bytes += delta;
         return delta;
     }
 
     /** The buffered value of {@code key}: null when absent, {@link #TOMBSTONE} when deleted. */
-    public byte[] lookup(byte[] key) {
-        return map.isEmpty() ? null : map.get(Key.of(key));
+    public synchronized byte[] lookup(byte[] key) {
+        int rec = find(key);
+        return rec < 0 ? null : arena.value(rec);
+    }
+
+    /** Whether the buffer holds an entry (a value or a delete) for {@code key}. */
+    public synchronized boolean holds(byte[] key) {
+        return find(key) >= 0;
+    }
+
+    private int find(byte[] key) {
+        if (arena.count() == 0) {
+            return -1;
+        }
+        catchUpIndex();
+        int mask = slots.length - 1;
+        for (int i = (int) Bloom.hash(key) & mask; ; i = (i + 1) & mask) {
+            int s = slots[i];
+            if (s == 0) {
+                return -1;
+            }
+            if (arena.keyEquals(s - 1, key)) {
+                return s - 1;
+            }
+        }
+    }
+
+    /** Extends the index over the records appended since it was last used; grows it at half full. */
+    private void catchUpIndex() {
+        int n = arena.count();
+        if (indexed == n) {
+            return;
+        }
+        if (slots.length < 2 * n) {
+            slots = new int[Integer.highestOneBit(Math.max(16, 2 * n - 1)) << 1];
+            indexed = 0;
+        }
+        int mask = slots.length - 1;
+        for (int rec = indexed; rec < n; rec++) {
+            for (int i = (int) arena.keyHash(rec) & mask; ; i = (i + 1) & mask) {
+                int s = slots[i];
+                if (s == 0 || arena.compareKeys(s - 1, rec) == 0) {
+                    slots[i] = rec + 1; // a newer record of a key replaces the older one
+                    break;
+                }
+            }
+        }
+        indexed = n;
     }
 
     public boolean isEmpty() {
-        return map.isEmpty();
-    }
-
-    public int size() {
-        return map.size();
-    }
-
-    public int tombstones() {
-        return tombstones;
+        return arena.count() == 0;
     }
 
     /** Heap bytes charged for the buffer. */
@@ -138,47 +161,68 @@ public final class WriteBuffer {
         return bytes;
     }
 
-    /** The entries in key order; sorts once after each change. */
-    public Sorted sorted() {
-        Sorted s = sorted;
-        if (s != null) {
-            return s;
-        }
-        synchronized (this) {
-            if (sorted == null) {
-                int n = map.size();
-                byte[][] ks = new byte[n][];
-                byte[][] vs = new byte[n][];
-                int i = 0;
-                for (Map.Entry<Key, byte[]> e : map.entrySet()) {
-                    ks[i] = e.getKey().bytes;
-                    vs[i++] = e.getValue();
+    /** The newest record of each key, in key order. */
+    private synchronized int[] order() {
+        if (order == null) {
+            int[] all = KeySorter.order(arena, arena.count());
+            int n = 0;
+            for (int i = 0; i < all.length; i++) {
+                if (i + 1 < all.length && arena.compareKeys(all[i], all[i + 1]) == 0) {
+                    continue; // superseded by a newer write of the same key (equal keys are in write order)
                 }
-                int[] order = KeySorter.order(ks);
-                byte[][] sk = new byte[n][];
-                byte[][] sv = new byte[n][];
-                for (int j = 0; j < n; j++) {
-                    sk[j] = ks[order[j]];
-                    sv[j] = vs[order[j]];
-                }
-                sorted = new Sorted(sk, sv);
+                all[n++] = all[i];
             }
-            return sorted;
+            order = n == all.length ? all : Arrays.copyOf(all, n);
+        }
+        return order;
+    }
+
+    /** Number of distinct keys buffered (sorts if needed). */
+    public int distinctKeys() {
+        return order().length;
+    }
+
+    /** The entries in key order, as arrays (copies); built once after each change. */
+    public synchronized Sorted sorted() {
+        if (sorted == null) {
+            int[] o = order();
+            byte[][] ks = new byte[o.length][];
+            byte[][] vs = new byte[o.length][];
+            for (int i = 0; i < o.length; i++) {
+                ks[i] = arena.key(o[i]);
+                vs[i] = arena.value(o[i]);
+            }
+            sorted = new Sorted(ks, vs);
+        }
+        return sorted;
+    }
+
+    /** Streams the entries in key order as slices of the arena, without copying them. */
+    public void forEachSorted(RawEntry action) throws IOException {
+        int[] o = order();
+        for (int rec : o) {
+            byte[] c = arena.chunk(rec);
+            action.accept(c, arena.keyOff(rec), arena.keyLen(rec), c, arena.valueOff(rec), arena.valueLen(rec));
         }
     }
 
-    /** Calls {@code action} for every entry, in no particular order. */
-    public void forEach(java.util.function.BiConsumer<byte[], byte[]> action) {
-        map.forEach((k, v) -> action.accept(k.bytes, v));
+    /** Calls {@code action} for every entry (copies), in key order. */
+    public void forEach(BiConsumer<byte[], byte[]> action) {
+        Sorted s = sorted();
+        for (int i = 0; i < s.keys().length; i++) {
+            action.accept(s.keys()[i], s.values()[i]);
+        }
     }
 
     /** Empties the buffer; returns the change in charged bytes (negative). */
     public long clear() {
         long freed = -bytes;
-        map.clear();
-        sorted = EMPTY;
+        arena = new Arena();
+        slots = new int[0];
+        indexed = 0;
+        order = null;
+        sorted = null;
         bytes = 0;
-        tombstones = 0;
         return freed;
     }
 }

@@ -1,6 +1,7 @@
 package dev.braid.store.internal.mergetree;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -16,7 +17,8 @@ class KeySorterTest {
             byte[][] keys = new byte[n][];
             for (int i = 0; i < n; i++) {
                 // Short keys, empty keys, long shared prefixes and 0x00/0xFF bytes all appear.
-                int len = rnd.nextInt(4) == 0 ? rnd.nextInt(3) : 6 + rnd.nextInt(12);
+                // Up to 40 bytes: several radix windows deep; n up to 3000 passes the insertion-sort cutoff.
+                int len = rnd.nextInt(4) == 0 ? rnd.nextInt(3) : 6 + rnd.nextInt(rnd.nextBoolean() ? 12 : 35);
                 byte[] k = new byte[len];
                 for (int j = 0; j < len; j++) {
                     int r = rnd.nextInt(10);
@@ -26,13 +28,20 @@ class KeySorterTest {
             }
             byte[][] expected = keys.clone();
             Arrays.sort(expected, Arrays::compareUnsigned);
-            int[] order = KeySorter.order(keys);
+            Arena arena = new Arena();
+            for (byte[] k : keys) {
+                arena.append(k, new byte[0]);
+            }
+            int[] order = KeySorter.order(arena, n);
             byte[][] actual = new byte[n][];
             for (int i = 0; i < n; i++) {
                 actual[i] = keys[order[i]];
             }
             for (int i = 0; i < n; i++) {
                 assertArrayEquals(expected[i], actual[i], "seed " + seed + " round " + round + " index " + i);
+                if (i > 0 && Arrays.equals(actual[i - 1], actual[i])) {
+                    assertTrue(order[i - 1] < order[i], "equal keys out of write order, seed " + seed);
+                }
             }
         }
     }
