@@ -284,7 +284,7 @@ public final class Engine {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
             pager.cache().reserve(delta);
             if (buffer.bytes() > bufferLimitBytes) {
-                flushBuffer();
+                flushBuffer(true);
             }
         } else if (value == null) {
             tree.delete(key);
@@ -293,8 +293,11 @@ public final class Engine {
         }
     }
 
-    /** Writes the buffer as the newest segment (D6) and lets the merge job know. */
-    private void flushBuffer() throws IOException {
+    /**
+     * Writes the buffer as the newest segment (D6) and lets the merge job know; {@code full}: it
+     * filled up (blind writes are streaming in), rather than being flushed at commit.
+     */
+    private void flushBuffer(boolean full) throws IOException {
         if (buffer.isEmpty()) {
             return;
         }
@@ -306,7 +309,7 @@ public final class Engine {
                 seg.info().entries(), (System.nanoTime() - t0) / 1_000_000);
         bufferUnlogged = false;
         if (opts.backgroundMerges()) {
-            mergeJob.flushed();
+            mergeJob.flushed(full);
         }
     }
 
@@ -319,7 +322,7 @@ public final class Engine {
             return;
         }
         if (bufferUnlogged || !segs.isEmpty() || mergeJob.treeFrozen() || buffer.bytes() >= SEGMENT_AT_COMMIT_BYTES) {
-            flushBuffer();
+            flushBuffer(false);
         } else {
             drainBuffer();
         }

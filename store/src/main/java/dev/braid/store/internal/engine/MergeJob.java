@@ -37,8 +37,11 @@ final class MergeJob implements Runnable {
     /** Writes slow down above this many segments, and wait for the job above {@link #HARD_LIMIT}. */
     static final int SOFT_LIMIT = 24;
     static final int HARD_LIMIT = 32;
-    /** With no flush for this long the writer is taken to be quiet: the segments are folded. */
-    static final long QUIET_NANOS = 3_000_000_000L;
+    /**
+     * With no full write buffer for this long the writer is taken to be quiet (no blind writes are
+     * streaming in): the segments are folded.
+     */
+    static final long QUIET_NANOS = 2_000_000_000L;
     /** Inline mode has no clock: it folds into an empty tree once this many segments exist. */
     static final int INLINE_FOLD_SEGMENTS = 4;
 
@@ -92,9 +95,11 @@ final class MergeJob implements Runnable {
         return frozen;
     }
 
-    /** The writer flushed its buffer as a segment: it is not quiet. */
-    void flushed() {
-        lastFlushNanos = System.nanoTime();
+    /** The writer flushed its buffer as a segment; {@code full}: because it filled up (not quiet). */
+    void flushed(boolean full) {
+        if (full) {
+            lastFlushNanos = System.nanoTime();
+        }
         signal();
     }
 
