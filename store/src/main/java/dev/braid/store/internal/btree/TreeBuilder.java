@@ -25,6 +25,24 @@ public final class TreeBuilder {
     private record Built(int page, int crc, byte[] first, byte[] last) {
     }
 
+    /**
+     * The leaves of one key range, built by a leaves-only builder ({@link #leavesOnly}) so that
+     * several ranges can be built in parallel; {@link #finishFrom} hangs them under one tree.
+     */
+    public static final class Part {
+        private final List<Built> leaves;
+        private final long count;
+        private final List<Run> runs;
+        private final List<Run> spare;
+
+        private Part(List<Built> leaves, long count, List<Run> runs, List<Run> spare) {
+            this.leaves = leaves;
+            this.count = count;
+            this.runs = runs;
+            this.spare = spare;
+        }
+    }
+
     /** One internal level: its open node, its last child, and a full node held back. */
     private static final class Level {
         InternalNode node;
@@ -44,8 +62,20 @@ public final class TreeBuilder {
     private byte[] leafFirst;
     private byte[] leafLast;
     private long count;
+    private final List<Built> leafList; // leaves-only mode: the finished leaves, in order
+    private Built pendingLeaf; // finishFrom: the last leaf seen, not yet hung under level 0
 
     public TreeBuilder(ExtentSink sink) {
+        this(sink, false);
+    }
+
+    /** A builder that writes leaves only, for one key range of a parallel build ({@link #finishLeaves}). */
+    public static TreeBuilder leavesOnly(ExtentSink sink) {
+        return new TreeBuilder(sink, true);
+    }
+
+    private TreeBuilder(ExtentSink sink, boolean leavesOnly) {
+        this.leafList = leavesOnly ? new ArrayList<>() : null;
         this.pages = new RunWriter(sink);
         this.layout = new CellLayout(sink.pageSize());
         this.leafLimit = (int) (layout.pageSize * BulkLoader.FILL);
@@ -83,7 +113,50 @@ public final class TreeBuilder {
         pages.write(leaf.pageNo(), img, 1);
         Built b = new Built(leaf.pageNo(), Crc.of(img), leafFirst, leafLast);
         leaf = null;
-        addChild(0, b);
+        if (leafList != null) {
+            leafList.add(b);
+        } else {
+            addChild(0, b);
+        }
+    }
+
+    /** Leaves-only mode: writes the open leaf (if any) and returns the range's leaves. */
+    public Part finishLeaves() throws IOException {
+        if (leafList == null) {
+            throw new IllegalStateException("not a leaves-only builder");
+        }
+        if (leaf != null) {
+            finishLeaf();
+        }
+        pages.finish();
+        return new Part(List.copyOf(leafList), count, pages.runs(), pages.spare());
+    }
+
+    /**
+     * Builds the internal levels over the leaves of {@code parts} (consecutive key ranges, in key
+     * order) and finishes the tree; its runs and spare pages include the parts'.
+     */
+    public Result finishFrom(List<Part> parts) throws IOException {
+        if (leafList != null || leaf != null || count != 0) {
+            throw new IllegalStateException("finishFrom needs a fresh builder");
+        }
+        for (Part p : parts) {
+            for (Built b : p.leaves) {
+                if (pendingLeaf != null) {
+                    addChild(0, pendingLeaf);
+                }
+                pendingLeaf = b;
+            }
+            count += p.count;
+        }
+        Result r = finish();
+        List<Run> runs = new ArrayList<>(r.runs());
+        List<Run> spare = new ArrayList<>(r.spare());
+        for (Part p : parts) {
+            runs.addAll(p.runs);
+            spare.addAll(p.spare);
+        }
+        return new Result(r.root(), r.rootCrc(), r.count(), runs, spare);
     }
 
     /**
@@ -151,14 +224,23 @@ public final class TreeBuilder {
 
     /** Finishes the tree; with no entries, the result is a single empty leaf. */
     public Result finish() throws IOException {
-        if (leaf == null) {
-            leaf = new LeafNode(pages.nextPages(1), 1);
+        if (leafList != null) {
+            throw new IllegalStateException("a leaves-only builder finishes with finishLeaves");
         }
-        byte[] img = new byte[layout.pageSize];
-        leaf.encode(img);
-        pages.write(leaf.pageNo(), img, 1);
-        Built top = new Built(leaf.pageNo(), Crc.of(img), leafFirst, leafLast);
-        leaf = null;
+        Built top;
+        if (pendingLeaf != null) {
+            top = pendingLeaf; // finishFrom: the last leaf is written already
+            pendingLeaf = null;
+        } else {
+            if (leaf == null) {
+                leaf = new LeafNode(pages.nextPages(1), 1);
+            }
+            byte[] img = new byte[layout.pageSize];
+            leaf.encode(img);
+            pages.write(leaf.pageNo(), img, 1);
+            top = new Built(leaf.pageNo(), Crc.of(img), leafFirst, leafLast);
+            leaf = null;
+        }
         for (int li = 0; li < levels.size(); li++) {
             Level lv = levels.get(li);
             addChild(li, top);

@@ -89,11 +89,11 @@ public final class Engine {
             }
 
             @Override
-            public ScanBatch treeBatch(byte[] after) throws IOException {
+            public ScanBatch treeBatch(byte[] from, byte[] after) throws IOException {
                 lock.readLock().lock();
                 try {
                     ensureUsable();
-                    return new dev.braid.store.internal.btree.TreeCursor(tree).scan(null, true, null, true, false,
+                    return new dev.braid.store.internal.btree.TreeCursor(tree).scan(from, true, null, true, false,
                             after, 4096, 1 << 20);
                 } finally {
                     lock.readLock().unlock();

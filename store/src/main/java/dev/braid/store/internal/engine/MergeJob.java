@@ -50,8 +50,11 @@ final class MergeJob implements Runnable {
         /** Runs {@code step} under the store's write lock. */
         void underWriteLock(IoStep step) throws IOException;
 
-        /** One batch of the tree's entries after {@code after} (null: from the start), under the read lock. */
-        ScanBatch treeBatch(byte[] after) throws IOException;
+        /**
+         * One batch of the tree's entries from {@code from} (inclusive; null: the first) or, when
+         * {@code after} is not null, after it; under the read lock.
+         */
+        ScanBatch treeBatch(byte[] from, byte[] after) throws IOException;
 
         /** The job failed: the store must fail (E1). */
         void failed(Exception e);
@@ -311,24 +314,10 @@ final class MergeJob implements Runnable {
         host.underWriteLock(() -> frozen = true);
         long t0 = System.nanoTime();
         long treeBefore = tree.count();
-        TreeBuilder b = new TreeBuilder(segs.sink());
         boolean installed = false;
         try {
-            List<SortedSource> sources = new ArrayList<>();
-            for (Segment s : inputs) {
-                SegmentCursorSource.add(sources, s);
-            }
-            sources.add(new TreeSource());
-            MergingCursor m = new MergingCursor(sources, false);
-            for (; m.valid(); m.next()) {
-                if (stopping) {
-                    throw new Abandoned();
-                }
-                if (m.value() != WriteBuffer.TOMBSTONE) {
-                    b.add(m.key(), m.value());
-                }
-            }
-            TreeBuilder.Result r = b.finish();
+            byte[][] bounds = inline ? new byte[0][] : splitBounds(inputs, treeBefore);
+            TreeBuilder.Result r = bounds.length == 0 ? buildWhole(inputs) : buildInParts(inputs, bounds);
             storage.syncPageFile(); // D6
             host.underWriteLock(() -> {
                 tree.freeAllPages();
@@ -337,13 +326,132 @@ final class MergeJob implements Runnable {
                 frozen = false;
             });
             installed = true;
-            LOG.debug("folded {} segments and a tree of {} entries into a tree of {} entries in {} ms", inputs.size(),
-                    treeBefore, r.count(), (System.nanoTime() - t0) / 1_000_000);
+            LOG.debug("folded {} segments and a tree of {} entries into a tree of {} entries in {} ms ({} parts)",
+                    inputs.size(), treeBefore, r.count(), (System.nanoTime() - t0) / 1_000_000, bounds.length + 1);
         } catch (Abandoned e) {
             // stopping: the reserved runs stay reserved and are reclaimed on the next open
         } finally {
             if (!installed) {
                 frozen = false;
+            }
+        }
+    }
+
+    /** Folds with at least this many entries in all are built in key ranges on parallel threads. */
+    static int parallelMinEntries = 500_000;
+    private volatile boolean abortParts;
+
+    /**
+     * Range bounds for a parallel fold: keys cutting the largest input segment into one range per
+     * core (at most four); none for a small fold or on one core.
+     */
+    private static byte[][] splitBounds(List<Segment> inputs, long treeEntries) throws IOException {
+        int parts = Math.min(4, Runtime.getRuntime().availableProcessors());
+        long total = treeEntries;
+        Segment largest = null;
+        for (Segment s : inputs) {
+            total += s.info().entries();
+            if (largest == null || s.info().entries() > largest.info().entries()) {
+                largest = s;
+            }
+        }
+        if (parts < 2 || largest == null || total < parallelMinEntries) {
+            return new byte[0][];
+        }
+        return largest.splitKeys(parts);
+    }
+
+    private TreeBuilder.Result buildWhole(List<Segment> inputs) throws IOException {
+        TreeBuilder b = new TreeBuilder(segs.sink());
+        buildRange(inputs, null, null, b);
+        return b.finish();
+    }
+
+    /**
+     * Builds the leaves of each key range {@code [bounds[i-1], bounds[i])} on a thread of its own (the
+     * first on this one), then the internal levels over all of them. Every range reads every input
+     * from its lower bound; the ranges' pages are separate reserved runs.
+     */
+    private TreeBuilder.Result buildInParts(List<Segment> inputs, byte[][] bounds) throws IOException {
+        int n = bounds.length + 1;
+        TreeBuilder.Part[] parts = new TreeBuilder.Part[n];
+        Throwable[] errors = new Throwable[n];
+        Thread[] threads = new Thread[n];
+        abortParts = false;
+        for (int i = 1; i < n; i++) {
+            int p = i;
+            Runnable part = () -> {
+                try {
+                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink());
+                    buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
+                    parts[p] = lb.finishLeaves();
+                } catch (Throwable t) {
+                    errors[p] = t;
+                    abortParts = true;
+                }
+            };
+            threads[i] = new Thread(part, thread.getName() + "-part" + i);
+            threads[i].setDaemon(true);
+            threads[i].start();
+        }
+        try {
+            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink());
+            buildRange(inputs, null, bounds[0], lb);
+            parts[0] = lb.finishLeaves();
+        } catch (Throwable t) {
+            errors[0] = t;
+            abortParts = true;
+        }
+        boolean interrupted = false;
+        for (int i = 1; i < n; i++) {
+            while (true) {
+                try {
+                    threads[i].join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    abortParts = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable first = null;
+        for (Throwable t : errors) {
+            if (t != null && (first == null || first instanceof Abandoned)) {
+                first = t; // a real failure outranks the abandons it caused
+            }
+        }
+        if (first instanceof IOException io) {
+            throw io;
+        } else if (first instanceof RuntimeException re) {
+            throw re;
+        } else if (first instanceof Error er) {
+            throw er;
+        }
+        return new TreeBuilder(segs.sink()).finishFrom(List.of(parts));
+    }
+
+    /** Merges every input over {@code [lo, hi)} (null: unbounded) into {@code b}, dropping deletes. */
+    private void buildRange(List<Segment> inputs, byte[] lo, byte[] hi, TreeBuilder b) throws IOException {
+        List<SortedSource> sources = new ArrayList<>();
+        for (Segment s : inputs) {
+            var c = s.cursor(false);
+            c.seekForward(lo, true);
+            sources.add(SortedSource.of(c, false));
+        }
+        sources.add(new TreeSource(lo));
+        MergingCursor m = new MergingCursor(sources, false);
+        for (; m.valid(); m.next()) {
+            if (stopping || abortParts) {
+                throw new Abandoned();
+            }
+            if (hi != null && java.util.Arrays.compareUnsigned(m.key(), hi) >= 0) {
+                break;
+            }
+            if (m.value() != WriteBuffer.TOMBSTONE) {
+                b.add(m.key(), m.value());
             }
         }
     }
@@ -354,12 +462,16 @@ final class MergeJob implements Runnable {
         private ScanBatch batch;
         private Entry cur;
 
-        TreeSource() throws IOException {
+        private final byte[] from;
+
+        /** From {@code from} (inclusive; null: the first entry). */
+        TreeSource(byte[] from) throws IOException {
+            this.from = from;
             load(null);
         }
 
         private void load(byte[] after) throws IOException {
-            batch = host.treeBatch(after);
+            batch = host.treeBatch(from, after);
             it = batch.entries().iterator();
             advance();
         }

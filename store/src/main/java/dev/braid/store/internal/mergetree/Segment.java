@@ -86,6 +86,27 @@ public final class Segment {
         return i < 0 ? null : b.value(i);
     }
 
+    /**
+     * Up to {@code parts - 1} ascending keys that cut this segment into about equal key ranges (the
+     * first keys of its root's children); none when its root is a data block. A parallel merge uses
+     * them as range bounds.
+     */
+    public byte[][] splitKeys(int parts) throws IOException {
+        SegmentBlock root = root(false);
+        if (root.isData() || parts < 2) {
+            return new byte[0][];
+        }
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        for (int j = 1; j < parts; j++) {
+            int i = (int) ((long) root.n * j / parts);
+            if (i > 0 && i < root.n && (out.isEmpty() || java.util.Arrays.compareUnsigned(out.get(out.size() - 1),
+                    root.key(i)) < 0)) {
+                out.add(root.key(i));
+            }
+        }
+        return out.toArray(new byte[0][]);
+    }
+
     SegmentBlock root(boolean cached) throws IOException {
         return reader.block(info.rootPage(), info.rootPages(), info.rootCrc(), cached);
     }

@@ -36,12 +36,43 @@ class TreeBuilderTest {
     }
 
     private static Built build(int pageSize, NavigableMap<byte[], byte[]> model, Random rnd) throws IOException {
+        return build(pageSize, model, rnd, 1);
+    }
+
+    /**
+     * Builds the tree whole ({@code parts} 1) or as a parallel fold does: leaves of {@code parts}
+     * consecutive key ranges (cut at random keys, so some ranges may be empty), then one tree over them.
+     */
+    private static Built build(int pageSize, NavigableMap<byte[], byte[]> model, Random rnd, int parts)
+            throws IOException {
         MemPageFile f = new MemPageFile(pageSize, rnd);
-        TreeBuilder b = new TreeBuilder(f);
-        for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-            b.add(e.getKey(), e.getValue());
+        TreeBuilder.Result r;
+        if (parts == 1) {
+            TreeBuilder b = new TreeBuilder(f);
+            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
+                b.add(e.getKey(), e.getValue());
+            }
+            r = b.finish();
+        } else {
+            Random cut = new Random(model.size() * 31L + parts);
+            java.util.TreeSet<byte[]> bounds = new java.util.TreeSet<>(java.util.Arrays::compareUnsigned);
+            while (bounds.size() < parts - 1) {
+                bounds.add(SegTestSupport.randomKey(cut, 1 + cut.nextInt(3)));
+            }
+            List<TreeBuilder.Part> built = new ArrayList<>();
+            byte[] lo = null;
+            for (byte[] hi : new ArrayList<>(bounds) {{ add(null); }}) {
+                TreeBuilder lb = TreeBuilder.leavesOnly(f);
+                NavigableMap<byte[], byte[]> range = lo == null ? (hi == null ? model : model.headMap(hi, false))
+                        : hi == null ? model.tailMap(lo, true) : model.subMap(lo, true, hi, false);
+                for (Map.Entry<byte[], byte[]> e : range.entrySet()) {
+                    lb.add(e.getKey(), e.getValue());
+                }
+                built.add(lb.finishLeaves());
+                lo = hi;
+            }
+            r = new TreeBuilder(f).finishFrom(built);
         }
-        TreeBuilder.Result r = b.finish();
         assertEquals(List.of(), f.errors(), "misuse of the sink");
         return new Built(f, r);
     }
@@ -101,9 +132,14 @@ class TreeBuilderTest {
 
     private void buildAndCheck(String name, int pageSize, NavigableMap<byte[], byte[]> model, long seed)
             throws IOException {
+        buildAndCheck(name, pageSize, model, seed, 1);
+    }
+
+    private void buildAndCheck(String name, int pageSize, NavigableMap<byte[], byte[]> model, long seed, int parts)
+            throws IOException {
         Random rnd = new Random(seed);
-        String ctx = name + " pageSize " + pageSize + " n " + model.size() + " seed " + seed;
-        Built b = build(pageSize, model, new Random(seed ^ 0x7ee));
+        String ctx = name + " pageSize " + pageSize + " n " + model.size() + " seed " + seed + " parts " + parts;
+        Built b = build(pageSize, model, new Random(seed ^ 0x7ee), parts);
         TreeBuilder.Result r = b.result;
         assertEquals(model.size(), r.count(), ctx);
         BitSet runs = MemPageFile.pagesOf(r.runs());
@@ -151,6 +187,19 @@ class TreeBuilderTest {
     void manyEntries(int pageSize) throws IOException {
         long seed = SegTestSupport.seed(112);
         buildAndCheck("100k", pageSize, small(new Random(seed), 100_000), seed);
+    }
+
+    /** A tree built in key ranges (a parallel fold) is the same valid tree, whatever the cuts. */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 4096})
+    void builtInParts(int pageSize) throws IOException {
+        long seed = SegTestSupport.seed(115);
+        Random rnd = new Random(seed);
+        for (int parts : new int[] {2, 3, 5}) {
+            for (int n : new int[] {0, 1, 7, 2000, 60_000}) {
+                buildAndCheck("parts", pageSize, small(rnd, n), seed + n, parts);
+            }
+        }
     }
 
     @ParameterizedTest
