@@ -84,7 +84,8 @@ class BraidVersusInMemoryTest {
                         List<String> actual = StoreFixture.drainHex(braid.prefixScan(prefix, (t, d) -> d));
                         if (!expected.equals(actual)) { // diagnostics for an intermittent engine scan miss
                             where += ", prefix " + hexPrefix + ", rescan " + StoreFixture.drainHex(
-                                    braid.prefixScan(prefix, (t, d) -> d)).size() + " entries, check "
+                                    braid.prefixScan(prefix, (t, d) -> d)) + ", quarantined " + quarantined()
+                                    + ", check "
                                     + braid.braid().check() + ", stats " + braid.stats();
                         }
                         assertEquals(expected, actual, where);
@@ -99,6 +100,10 @@ class BraidVersusInMemoryTest {
                         if (rnd.nextInt(10) == 0) {
                             braid.close();
                             braid = StoreFixture.open(ctx, "random");
+                            // A reopen must find the store as committed, not quarantine it and start empty.
+                            assertEquals(List.of(), quarantined(), where + ": store moved aside at reopen");
+                            assertEquals(oracle.approximateNumEntries(), braid.approximateNumEntries(),
+                                    where + ": entries after reopen");
                         }
                     }
                 }
@@ -107,6 +112,15 @@ class BraidVersusInMemoryTest {
         } finally {
             braid.close();
             oracle.close();
+        }
+    }
+
+    /** Store directories moved aside as damaged ({@code *.corrupt-*}) anywhere under the test's dir. */
+    private List<String> quarantined() {
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            return paths.map(p -> p.getFileName().toString()).filter(n -> n.contains(".corrupt-")).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
