@@ -135,6 +135,22 @@ public final class Braid implements AutoCloseable {
     }
 
     /**
+     * Pauses background merges: no segment merge or fold starts until {@link #resumeMerges()} (one in
+     * progress finishes). Segments then pile up (reads probe more of them), and writes are not slowed
+     * down for it. {@link #finishMerges()} still folds everything. For operators who need the cores
+     * for a while, and for measuring reads over unmerged segments. Not persistent: a reopened store
+     * merges again.
+     */
+    public void pauseMerges() {
+        engine.setMergesPaused(true);
+    }
+
+    /** Lets background merges run again after {@link #pauseMerges()}. */
+    public void resumeMerges() {
+        engine.setMergesPaused(false);
+    }
+
+    /**
      * Waits until the background merge has folded every segment of the merge-tree into the B+tree
      * (reads are then B+tree reads only). The folded tree becomes durable at the next commit.
      */

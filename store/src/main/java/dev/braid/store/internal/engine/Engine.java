@@ -382,6 +382,12 @@ public final class Engine {
         });
     }
 
+    /** Pauses or resumes background merges (see {@code Braid.pauseMerges}). */
+    public void setMergesPaused(boolean paused) {
+        ensureUsable();
+        mergeJob.setPaused(paused);
+    }
+
     /** Waits until the background merge has folded every segment into the tree. */
     public void finishMerges() {
         ensureUsable();

@@ -77,6 +77,7 @@ final class MergeJob implements Runnable {
     private int finishRequests;
     private volatile boolean failed;
     private volatile long lastFlushNanos = System.nanoTime();
+    private volatile boolean paused;
     private final boolean inline;
 
     MergeJob(SegmentSet segs, BTree tree, Storage storage, Host host, String name, boolean inline) {
@@ -96,6 +97,15 @@ final class MergeJob implements Runnable {
     /** Whether the tree is frozen by a fold in progress (every write must go to the write buffer). */
     boolean treeFrozen() {
         return frozen;
+    }
+
+    /**
+     * Pauses or resumes the policy: while paused, no merge or fold starts (one in progress finishes),
+     * except those {@link #finish} asks for, and writes are never slowed down.
+     */
+    void setPaused(boolean p) {
+        paused = p;
+        signal();
     }
 
     /** The writer flushed its buffer as a segment; {@code full}: because it filled up (not quiet). */
@@ -133,8 +143,8 @@ final class MergeJob implements Runnable {
     /** Waits (outside any lock) while there are too many segments: writes slow down, never fail. */
     long throttle(int softLimit, int hardLimit) throws InterruptedException {
         int n = segs.segments().size();
-        if (n <= softLimit || stopping || failed) {
-            return 0;
+        if (n <= softLimit || stopping || failed || paused) {
+            return 0; // paused: the caller asked for segments to pile up; never wait on a paused job
         }
         long t0 = System.nanoTime();
         if (n <= hardLimit) {
@@ -221,6 +231,9 @@ final class MergeJob implements Runnable {
         boolean force;
         synchronized (signal) {
             force = finishRequests > 0;
+        }
+        if (paused && !force) {
+            return false;
         }
         long pending = segs.pendingBytes();
         long treeBytes = tree.count() == 0 ? 0 : estimatedTreeBytes();

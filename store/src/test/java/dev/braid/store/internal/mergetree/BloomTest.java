@@ -70,6 +70,7 @@ class BloomTest {
                     fp += f.mightContain(Bloom.hash(keys.apply(i))) ? 1 : 0;
                 }
                 double rate = fp / (double) N;
+                System.out.printf("bloom false-positive rate %.4f (family %d)%n", rate, family);
                 assertTrue(rate < 0.03, "false-positive rate " + rate + " for family " + family + " seed " + seed);
             }
             family++;
@@ -97,7 +98,11 @@ class BloomTest {
         Bytes.putInt(b, 0, 31);
         assertNull(Bloom.decode(b, 0, 12));
         Bytes.putInt(b, 0, 7);
-        assertNotNull(Bloom.decode(b, 0, 12));
+        assertNotNull(Bloom.decode(b, 0, 12)); // a classic filter (older segments) of one word
+        Bytes.putInt(b, 0, Bloom.BLOCKED << 8 | 7);
+        assertNull(Bloom.decode(b, 0, 12)); // a blocked filter is whole 512-bit blocks
+        Bytes.putInt(b, 0, 2 << 8 | 7);
+        assertNull(Bloom.decode(b, 0, 12)); // an unknown layout
         // An empty filter sized for one key still works.
         Bloom one = Bloom.withCapacity(1);
         one.add(Bloom.hash(new byte[] {1}));
@@ -134,5 +139,40 @@ class BloomTest {
             fp += seg.mayContain(k, Bloom.hash(k)) ? 1 : 0;
         }
         assertTrue(fp / (double) tried < 0.03, "false-positive rate " + fp / (double) tried + " seed " + seed);
+    }
+
+    /** Filters written before the blocked layout (classic double hashing over the whole array) still read. */
+    @Test
+    void classicFiltersOfOlderSegmentsStillWork() {
+        int nwords = 160; // 10,240 bits for 1,000 keys
+        long[] words = new long[nwords];
+        byte[][] keys = new byte[1000][];
+        java.util.Random rnd = new java.util.Random(7);
+        for (int k = 0; k < keys.length; k++) {
+            keys[k] = new byte[12];
+            rnd.nextBytes(keys[k]);
+            long h = Bloom.hash(keys[k]);
+            int h1 = (int) h;
+            int h2 = (int) (h >>> 32) | 1;
+            for (int i = 0; i < 7; i++) { // the classic layout, as written by earlier versions
+                long bit = Integer.toUnsignedLong(h1 + i * h2) % (nwords * 64L);
+                words[(int) (bit >>> 6)] |= 1L << bit;
+            }
+        }
+        byte[] enc = new byte[4 + 8 * nwords];
+        Bytes.putInt(enc, 0, 7);
+        for (int i = 0; i < nwords; i++) {
+            Bytes.putLong(enc, 4 + 8 * i, words[i]);
+        }
+        Bloom f = Bloom.decode(enc, 0, enc.length);
+        assertNotNull(f);
+        int fp = 0;
+        for (byte[] k : keys) {
+            assertTrue(f.mightContain(Bloom.hash(k)), "false negative in a classic filter");
+            byte[] other = k.clone();
+            other[0] ^= 0x55;
+            fp += f.mightContain(Bloom.hash(other)) ? 1 : 0;
+        }
+        assertTrue(fp < 60, "classic filter read with the wrong layout: " + fp + " false positives of 1000");
     }
 }
