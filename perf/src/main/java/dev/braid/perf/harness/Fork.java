@@ -66,7 +66,8 @@ final class Fork {
         Size size = c.sizes().get(ch.sizeIndex());
         Harness.warmUp(c, size, List.of(ch.kind()), log);
         Dataset d = new Dataset(size.records(), size.valueBytes(), c.seed());
-        Map<Row, Double> figures = StoreRun.run(ch.kind(), d, c, c.seed() + 100L * ch.round(), log);
+        Map<Row, Double> figures = StoreRun.run(ch.kind(), d, c, c.seed() + 100L * ch.round(),
+                Harness.profiler(c), log);
         double rss = MemoryProbe.peakRssBytes();
         if (!Double.isNaN(rss)) {
             figures.put(Row.PEAK_RSS, rss / (1 << 20));

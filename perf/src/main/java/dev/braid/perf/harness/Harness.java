@@ -77,7 +77,7 @@ public final class Harness {
                     }
                     long t0 = System.nanoTime();
                     Map<Row, Double> figures = c.fork() ? Fork.run(c, kind, si, round)
-                            : StoreRun.run(kind, d, c, c.seed() + 100L * round, log);
+                            : StoreRun.run(kind, d, c, c.seed() + 100L * round, profiler(c), log);
                     results.add(size, kind, figures);
                     log.printf(Locale.ROOT, "round %d %-9s %.1f s, load %s: %s%n", round, kind.option,
                             (System.nanoTime() - t0) / 1e9, loadAverage(), summary(figures));
@@ -115,11 +115,15 @@ public final class Harness {
         for (StoreKind kind : kinds) {
             if (fits(kind, w)) {
                 long t0 = System.nanoTime();
-                StoreRun.run(kind, w, c, c.seed() + 1, quiet);
+                StoreRun.run(kind, w, c, c.seed() + 1, Profiler.off(), quiet);
                 log.printf(Locale.ROOT, "warm-up %-9s %,d records, %.1f s%n", kind.option, w.records(),
                         (System.nanoTime() - t0) / 1e9);
             }
         }
+    }
+
+    static Profiler profiler(HarnessConfig c) {
+        return c.profile() == null ? Profiler.off() : Profiler.into(c.profile(), c.kinds());
     }
 
     /** The in-memory store holds everything on the heap: it runs only when that leaves room. */

@@ -22,12 +22,13 @@ import java.util.Locale;
  * @param out        folder of the CSV, PNG and text outputs
  * @param tmp        parent of the store directories
  * @param seed       seed of data and operation order
+ * @param profile    folder of per-step JFR recordings and their summaries, or null (see {@link Profiler})
  * @param args       the arguments as given (repeated in the outputs, passed on to forked JVMs)
  * @param child      set in a forked JVM: what it runs
  */
 record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int ops, int batch, long commitMs,
                      long eosCommitMs, long budgetBytes, int warmup, boolean fork, Path out, Path tmp, long seed,
-                     List<String> args, Child child) {
+                     Path profile, List<String> args, Child child) {
 
     static final String USAGE = String.join("\n",
             "usage: Harness [options]",
@@ -45,7 +46,8 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
             "  --fork             every kind and round in its own JVM (adds the process peak RSS row)",
             "  --out DIR          outputs (CSV, PNG, table), default results",
             "  --tmp DIR          parent of the store directories, default java.io.tmpdir",
-            "  --seed S           data seed, default 42");
+            "  --seed S           data seed, default 42",
+            "  --profile DIR      a JFR recording and a hot-method summary per timed step and kind (diagnosis only)");
 
     /** A data set: {@code records} records of 16-byte keys and {@code valueBytes}-byte values. */
     record Size(int records, int valueBytes) {
@@ -57,7 +59,10 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
             if (b >= 1L << 20 && b % (1L << 20) == 0) {
                 return (b >> 20) + " MiB";
             }
-            return b >= 1024 && b % 1024 == 0 ? (b >> 10) + " KiB" : b + " B";
+            if (b >= 1024 && b % 1024 == 0) {
+                return (b >> 10) + " KiB";
+            }
+            return b >= 1L << 20 ? String.format(Locale.ROOT, "%.1f MiB", b / 1048576.0) : b + " B";
         }
     }
 
@@ -84,6 +89,7 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
         Path out = Path.of("results");
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         long seed = 42;
+        Path profile = null;
         StoreKind childKind = null;
         int childSize = -1;
         int childRound = -1;
@@ -127,6 +133,7 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
                 case "--out" -> out = Path.of(v);
                 case "--tmp" -> tmp = Path.of(v);
                 case "--seed" -> seed = Long.parseLong(v);
+                case "--profile" -> profile = Path.of(v);
                 case "--child-kind" -> childKind = StoreKind.parse(v);
                 case "--child-size" -> childSize = count(v);
                 case "--child-round" -> childRound = count(v);
@@ -136,7 +143,7 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
         }
         Child child = childKind == null ? null : new Child(childKind, childSize, childRound, childOut);
         return new HarnessConfig(sizes, rounds, kinds, ops, batch, commitMs, eosCommitMs, budgetMib << 20, warmup,
-                fork, out, tmp, seed, List.copyOf(given), child);
+                fork, out, tmp, seed, profile, List.copyOf(given), child);
     }
 
     private static List<Size> parseSizes(String v) {

@@ -1,5 +1,6 @@
 package dev.braid.perf.harness;
 
+import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.apache.kafka.common.utils.Bytes;
@@ -7,13 +8,18 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
- * Iteration: short range scans ({@code range(from, to)} from a random stored key, reading up to
- * {@value #RANGE_LENGTH} entries, then closing the iterator, as a processor that reads a few
- * neighbours does) and one full scan ({@code all()}). Checked: key order, the first key of a range
- * is its start key, a full scan sees every record.
+ * Iteration: short range scans and one full scan ({@code all()}). A range scan is
+ * {@code range(from, to)} from a random stored key, reading {@value #RANGE_LENGTH} entries, then
+ * closing the iterator, as a processor that reads a few neighbours does. Its upper bound {@code to}
+ * lies {@value #RANGE_SPAN} average key gaps above {@code from} (keys are uniform over 2^128), so
+ * the range nearly always holds 100 entries and never much more: an open upper bound would make
+ * Kafka's in-memory store copy the rest of its key set at every call. Checked: key order, the first
+ * key of a range is its start key, a full scan sees every record.
  */
 final class Scans {
     static final int RANGE_LENGTH = 100;
+    static final int RANGE_SPAN = 150;
+    private static final BigInteger KEY_SPACE = BigInteger.ONE.shiftLeft(8 * Dataset.KEY_BYTES);
     private static final Bytes MAX_KEY = Bytes.wrap(filled(Dataset.KEY_BYTES + 1));
 
     private Scans() {
@@ -21,12 +27,13 @@ final class Scans {
 
     /** Range scans per second. */
     static double ranges(OpenStore s, Dataset d, int scans, SplittableRandom rnd) {
+        BigInteger span = KEY_SPACE.multiply(BigInteger.valueOf(RANGE_SPAN)).divide(BigInteger.valueOf(d.records()));
         long entries = 0;
         long t0 = System.nanoTime();
         for (int op = 0; op < scans; op++) {
             int i = rnd.nextInt(d.records());
             Bytes from = Bytes.wrap(d.key(i));
-            try (KeyValueIterator<Bytes, byte[]> it = s.store().range(from, MAX_KEY)) {
+            try (KeyValueIterator<Bytes, byte[]> it = s.store().range(from, upperBound(from.get(), span))) {
                 byte[] prev = null;
                 for (int k = 0; k < RANGE_LENGTH && it.hasNext(); k++) {
                     KeyValue<Bytes, byte[]> e = it.next();
@@ -67,6 +74,19 @@ final class Scans {
             throw new IllegalStateException(s.kind.title + ": full scan saw " + entries + " of " + d.records());
         }
         return entries / Gets.seconds(nanos);
+    }
+
+    /** {@code from + span} as a 16-byte key, or past every key when that overflows. */
+    private static Bytes upperBound(byte[] from, BigInteger span) {
+        BigInteger to = new BigInteger(1, from).add(span);
+        if (to.compareTo(KEY_SPACE) >= 0) {
+            return MAX_KEY;
+        }
+        byte[] raw = to.toByteArray(); // big-endian, maybe with a leading sign byte or fewer bytes
+        byte[] key = new byte[Dataset.KEY_BYTES];
+        int n = Math.min(raw.length, Dataset.KEY_BYTES);
+        System.arraycopy(raw, raw.length - n, key, Dataset.KEY_BYTES - n, n);
+        return Bytes.wrap(key);
     }
 
     private static byte[] filled(int length) {
