@@ -90,26 +90,33 @@ final class OpenStore implements AutoCloseable {
      * folded into the B+tree ({@code Braid.finishMerges}) and committed; for RocksDB no flush or
      * compaction running or due (read from the store's own gauges; the 4.3 store API has no flush
      * call, so memtables that are not full stay in memory, as in Kafka); nothing for the in-memory
-     * store.
+     * store. Returns the {@link System#nanoTime()} at which that state was reached, which for RocksDB
+     * may lie before the return (see {@link #waitForRocksDbIdle()}).
      */
-    void finishMerges() {
+    long finishMerges() {
         switch (kind) {
             case BRAID -> {
                 braid(store).finishMerges();
                 commit();
             }
-            case ROCKSDB -> waitForRocksDbIdle();
+            case ROCKSDB -> {
+                return waitForRocksDbIdle();
+            }
             case IN_MEMORY -> {
             }
         }
+        return System.nanoTime();
     }
 
     /**
-     * Universal compaction's pending flag can stay 1 when the picker finds nothing to merge; so
-     * "nothing running" for {@link #QUIET_NANOS} in a row also ends the wait, dated from its start.
+     * Polls every millisecond until two polls in a row see no flush or compaction running or due,
+     * and returns the time of the first of them. Universal compaction's pending flag can stay 1 when
+     * the picker finds nothing to merge; so "nothing running" for {@link #QUIET_NANOS} in a row also
+     * ends the wait, dated from its start (the quiet period is not charged to RocksDB).
      */
-    private void waitForRocksDbIdle() {
+    private long waitForRocksDbIdle() {
         long quietSince = -1;
+        int idle = 0;
         while (true) {
             long now = System.nanoTime();
             boolean running = context.gauge("num-running-flushes") > 0 || context.gauge("num-running-compactions") > 0
@@ -117,12 +124,14 @@ final class OpenStore implements AutoCloseable {
             boolean pending = context.gauge("compaction-pending") > 0;
             if (running) {
                 quietSince = -1;
+                idle = 0;
             } else {
                 if (quietSince < 0) {
                     quietSince = now;
                 }
-                if (!pending || now - quietSince >= QUIET_NANOS) {
-                    return;
+                idle = pending ? 0 : idle + 1;
+                if (idle >= 2 || now - quietSince >= QUIET_NANOS) {
+                    return quietSince;
                 }
             }
             LockSupport.parkNanos(1_000_000);
