@@ -8,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.braid.store.internal.btree.BTree;
-import dev.braid.store.internal.btree.BulkLoader;
+import dev.braid.store.FaultTestSupport.CrashCase;
 import dev.braid.store.internal.io.FaultyFileSystem;
 import dev.braid.store.internal.io.FaultyFileSystem.CrashMode;
 import dev.braid.store.internal.io.SimulatedCrashException;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,11 +24,7 @@ import java.util.NavigableMap;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.ObjIntConsumer;
 import java.util.stream.Stream;
@@ -66,7 +60,6 @@ class CrashPointTest {
     private static final Path DIR = Path.of("/crash-test/store");
     /** Time the walk over all points may take per durability and buffer before it strides (4 of ~90 s). */
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(15);
-    private static final long HANG_SECONDS = 60;
     private static final byte[] PROBE_KEY = FaultTestSupport.ascii("zz-probe-after-recovery");
 
     /** The write-buffer budget a walk runs with. */
@@ -511,24 +504,6 @@ class CrashPointTest {
         return s.getClass().getSimpleName();
     }
 
-    /**
-     * Whether the store's tree is a single empty leaf, where a drain without tombstones is a bulk
-     * build. Reads the engine's private fields: a guard that the workload still reaches the bulk
-     * build, not part of the oracle.
-     */
-    private static boolean treeIsEmpty(Braid store) {
-        try {
-            Field engineField = Braid.class.getDeclaredField("engine");
-            engineField.setAccessible(true);
-            Object engine = engineField.get(store);
-            Field treeField = engine.getClass().getDeclaredField("tree");
-            treeField.setAccessible(true);
-            return new BulkLoader((BTree) treeField.get(engine), () -> { }).treeIsEmpty();
-        } catch (ReflectiveOperationException | IOException e) {
-            throw new AssertionError("cannot inspect the store's tree (did the engine change?)", e);
-        }
-    }
-
     // ------------------------------------------------------------------ the crash walk
 
     /** One walk: a durability and a write-buffer budget. */
@@ -574,7 +549,7 @@ class CrashPointTest {
         verifyRecovered(w, dryRun, dry.crash(CrashMode.PROCESS, 0), walk, CrashMode.PROCESS,
                 "seed " + SEED + ", " + walk + ", no crash");
 
-        List<CrashCase> modes = crashCases();
+        List<CrashCase> modes = FaultTestSupport.crashCases();
         Long onePoint = Long.getLong("braid.crash.point");
         if (onePoint != null) {
             System.out.printf("CrashPointTest: replaying seed %d, %s, point %d of %d: %s%n", SEED, walk,
@@ -584,78 +559,8 @@ class CrashPointTest {
             return;
         }
 
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        long stride = Long.getLong("braid.crash.stride", 0);
-        if (stride <= 0) {
-            for (int i = 1; i <= 12; i++) { // warm-up: the first runs are several times slower than the rest
-                crashAt(w, trace, walk, Math.max(1, i * points / 13), modes, false);
-            }
-            long perPoint = Long.MAX_VALUE; // the fastest sample: the others met GC, JIT or a busy machine
-            for (int i = 1; i <= 4; i++) {
-                long t0 = System.nanoTime();
-                crashAt(w, trace, walk, Math.max(1, i * points / 5), modes, false);
-                perPoint = Math.min(perPoint, System.nanoTime() - t0);
-            }
-            stride = Math.max(1, (perPoint * points / threads + BUDGET_NANOS - 1) / BUDGET_NANOS);
-            System.out.printf("CrashPointTest: %s: about %d ms a point%n", walk, perPoint / 1_000_000);
-        }
-        System.out.printf("CrashPointTest: seed %d, %s: %d points, stride %d, %d threads, crash cases %s%n", SEED,
-                walk, points, stride, threads, modes);
-
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        List<String> failures = new ArrayList<>();
-        try {
-            List<Future<List<String>>> results = new ArrayList<>();
-            List<Long> tested = new ArrayList<>();
-            List<CrashCase> m = modes;
-            for (long p = 1; p <= points; p += stride) {
-                long point = p;
-                tested.add(point);
-                results.add(pool.submit(() -> crashAt(w, trace, walk, point, m, false)));
-            }
-            for (int i = 0; i < results.size(); i++) {
-                try {
-                    failures.addAll(results.get(i).get(HANG_SECONDS, TimeUnit.SECONDS));
-                } catch (TimeoutException e) {
-                    failures.add(context(walk, tested.get(i), trace, null)
-                            + ": did not finish within " + HANG_SECONDS + " s (hang?)");
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        if (!failures.isEmpty()) {
-            fail(failures.size() + " crash cases failed (seed " + SEED + ", " + walk + "); the first:\n\n"
-                    + String.join("\n\n", failures.subList(0, Math.min(8, failures.size()))));
-        }
-    }
-
-    /**
-     * One way to crash: a mode, and for the randomized ones (PROCESS tears the cut write,
-     * POWER_LOSS_RANDOM each unsynced write) which of several seeds.
-     */
-    private record CrashCase(CrashMode mode, int variant) {
-        @Override
-        public String toString() {
-            return mode + (mode == CrashMode.POWER_LOSS_DROP ? "" : "#" + variant);
-        }
-    }
-
-    /** All crash cases, or those {@code -Dbraid.crash.mode} and {@code -Dbraid.crash.variant} pick. */
-    private static List<CrashCase> crashCases() {
-        String mode = System.getProperty("braid.crash.mode");
-        Integer variant = Integer.getInteger("braid.crash.variant");
-        int variants = Integer.getInteger("braid.crash.variants", 3);
-        List<CrashCase> cases = new ArrayList<>();
-        for (CrashMode m : CrashMode.values()) {
-            int n = m == CrashMode.POWER_LOSS_DROP ? 1 : variants;
-            for (int v = 0; v < n; v++) {
-                if ((mode == null || m.name().equals(mode)) && (variant == null || variant == v)) {
-                    cases.add(new CrashCase(m, v));
-                }
-            }
-        }
-        return cases;
+        FaultTestSupport.walkPoints("CrashPointTest: seed " + SEED + ", " + walk + ", crash cases " + modes, points,
+                BUDGET_NANOS, p -> crashAt(w, trace, walk, p, modes, false), p -> context(walk, p, trace, null));
     }
 
     /** Crashes a run at {@code point} and checks recovery in each crash case; returns what went wrong. */
@@ -683,10 +588,10 @@ class CrashPointTest {
             return failures;
         }
         for (CrashCase cc : modes) {
-            long crashSeed = SEED ^ (point * 0x9E3779B97F4A7C15L) ^ (cc.mode.ordinal() * 31L + cc.variant);
+            long crashSeed = cc.seed(SEED, point);
             String mctx = context(walk, point, trace, cc) + ", crashed during " + pr.step;
             try {
-                verifyRecovered(w, pr, fs.crash(cc.mode, crashSeed), walk, cc.mode, mctx);
+                verifyRecovered(w, pr, fs.crash(cc.mode(), crashSeed), walk, cc.mode(), mctx);
             } catch (Throwable t) {
                 if (rethrow) {
                     throw t;
@@ -703,7 +608,7 @@ class CrashPointTest {
                 + (cc == null ? "" : ", " + cc)
                 + " (replay: -Dtest=CrashPointTest -Dbraid.seed=" + SEED + " -Dbraid.crash.point=" + point
                 + " -Dbraid.crash.durability=" + walk.durability() + " -Dbraid.crash.buffer=" + walk.buffer()
-                + (cc == null ? "" : " -Dbraid.crash.mode=" + cc.mode + " -Dbraid.crash.variant=" + cc.variant) + ")";
+                + (cc == null ? "" : " " + cc.replay()) + ")";
     }
 
     /**

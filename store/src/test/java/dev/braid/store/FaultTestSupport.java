@@ -3,6 +3,7 @@ package dev.braid.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.braid.store.internal.io.FaultyFileSystem.CrashMode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -14,11 +15,118 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
-/** What the crash and corruption tests share: the key-value model and its comparison with a store. */
+/**
+ * What the crash and corruption tests share: the key-value model and its comparison with a store,
+ * the crash cases, and the walk over every crash point of a workload.
+ */
 final class FaultTestSupport {
+    /** Time a crash case may take before the walk reports a hang. */
+    static final long HANG_SECONDS = 60;
+
     private FaultTestSupport() {
+    }
+
+    /**
+     * One way to crash: a mode, and for the randomized ones (PROCESS tears the cut write,
+     * POWER_LOSS_RANDOM each unsynced write) which of several seeds.
+     */
+    record CrashCase(CrashMode mode, int variant) {
+        /** The seed of this case's randomness at crash point {@code point} of a walk with {@code seed}. */
+        long seed(long seed, long point) {
+            return seed ^ (point * 0x9E3779B97F4A7C15L) ^ (mode.ordinal() * 31L + variant);
+        }
+
+        /** The system properties that replay this case alone. */
+        String replay() {
+            return "-Dbraid.crash.mode=" + mode + " -Dbraid.crash.variant=" + variant;
+        }
+
+        @Override
+        public String toString() {
+            return mode + (mode == CrashMode.POWER_LOSS_DROP ? "" : "#" + variant);
+        }
+    }
+
+    /**
+     * All crash cases, or those {@code -Dbraid.crash.mode} and {@code -Dbraid.crash.variant} pick;
+     * the randomized modes with {@code -Dbraid.crash.variants} seeds (3).
+     */
+    static List<CrashCase> crashCases() {
+        String mode = System.getProperty("braid.crash.mode");
+        Integer variant = Integer.getInteger("braid.crash.variant");
+        int variants = Integer.getInteger("braid.crash.variants", 3);
+        List<CrashCase> cases = new ArrayList<>();
+        for (CrashMode m : CrashMode.values()) {
+            int n = m == CrashMode.POWER_LOSS_DROP ? 1 : variants;
+            for (int v = 0; v < n; v++) {
+                if ((mode == null || m.name().equals(mode)) && (variant == null || variant == v)) {
+                    cases.add(new CrashCase(m, v));
+                }
+            }
+        }
+        return cases;
+    }
+
+    /**
+     * Crashes a workload at points 1..{@code points} on all cores and fails with the first failures.
+     * Every point when the walk fits in {@code budgetNanos}, else every n-th (n from a timed sample
+     * of points, after a warm-up); {@code -Dbraid.crash.stride=<n>} sets n. {@code crashAt} crashes
+     * and checks one point and returns what went wrong; {@code context} names a point in messages.
+     */
+    static void walkPoints(String name, long points, long budgetNanos, LongFunction<List<String>> crashAt,
+            LongFunction<String> context) throws InterruptedException {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        long stride = Long.getLong("braid.crash.stride", 0);
+        if (stride <= 0) {
+            for (int i = 1; i <= 12; i++) { // warm-up: the first runs are several times slower than the rest
+                crashAt.apply(Math.max(1, i * points / 13));
+            }
+            long perPoint = Long.MAX_VALUE; // the fastest sample: the others met GC, JIT or a busy machine
+            for (int i = 1; i <= 4; i++) {
+                long t0 = System.nanoTime();
+                crashAt.apply(Math.max(1, i * points / 5));
+                perPoint = Math.min(perPoint, System.nanoTime() - t0);
+            }
+            stride = Math.max(1, (perPoint * points / threads + budgetNanos - 1) / budgetNanos);
+            System.out.printf("%s: about %d ms a point%n", name, perPoint / 1_000_000);
+        }
+        System.out.printf("%s: %d points, stride %d, %d threads%n", name, points, stride, threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<String> failures = new ArrayList<>();
+        try {
+            List<Future<List<String>>> results = new ArrayList<>();
+            List<Long> tested = new ArrayList<>();
+            for (long p = 1; p <= points; p += stride) {
+                long point = p;
+                tested.add(point);
+                results.add(pool.submit(() -> crashAt.apply(point)));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                try {
+                    failures.addAll(results.get(i).get(HANG_SECONDS, TimeUnit.SECONDS));
+                } catch (TimeoutException e) {
+                    failures.add(context.apply(tested.get(i)) + ": did not finish within " + HANG_SECONDS
+                            + " s (hang?)");
+                } catch (ExecutionException e) {
+                    failures.add(context.apply(tested.get(i)) + ":\n" + stackTrace(e.getCause()));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " crash cases failed (" + name + "); the first:\n\n"
+                    + String.join("\n\n", failures.subList(0, Math.min(8, failures.size()))));
+        }
     }
 
     /** A model of a store's contents, in the store's key order (unsigned bytes). */

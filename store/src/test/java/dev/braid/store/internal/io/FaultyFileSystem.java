@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * An in-memory {@link FileSystem} that simulates process crashes, power loss, torn writes, I/O
@@ -40,6 +42,9 @@ import java.util.TreeMap;
  *       its files and locks, throws it (the process is dead). {@link #crash(CrashMode, long)}
  *       then gives a new instance holding what a restarted process would find; the cut write may
  *       be torn, depending on the mode.
+ *   <li>{@link #crashWhen(Predicate)}: the same, at the first point a test's trigger picks (for
+ *       crashes on a background thread, whose points are not reproducible by number);
+ *       {@link #beforeFilePoint(Consumer)} lets a test hold a thread just before a point.
  *   <li>{@link #failAtPoint(long, IOException)}: that one operation throws without doing anything;
  *       later ones work.
  *   <li>{@link #diskLimitBytes(long)} caps the total length of all files; a write or extension
@@ -53,6 +58,14 @@ import java.util.TreeMap;
  * <p>Thread safe: one monitor (this instance) guards all state, the open files' included.
  */
 public final class FaultyFileSystem implements FileSystem {
+    /** A point as a crash trigger sees it: its number, what it is ("write /d/f @0+1024") and its thread. */
+    public record Point(long number, String what, Thread thread) {
+        /** Whether it writes or truncates (else it is a file or directory sync). */
+        public boolean isWrite() {
+            return what.startsWith("write ") || what.startsWith("truncate ");
+        }
+    }
+
     /** What a crash keeps of the writes that were not synced. */
     public enum CrashMode {
         /** kill -9: every completed write is kept, synced or not (it is in the OS page cache). */
@@ -78,9 +91,12 @@ public final class FaultyFileSystem implements FileSystem {
     private final Map<Long, IOException> failures = new HashMap<>();
     private long points;
     private long crashPoint;
+    private Predicate<Point> crashTrigger;
+    private volatile Consumer<String> beforeFilePoint;
     private long diskLimitBytes = Long.MAX_VALUE;
     private long peakBytes;
     private boolean dead;
+    private long cutPoint;  // the point the process died at, if it died at one
     private Op cutOp;       // the write or truncate interrupted by the crash point, if any
     private Inode cutInode;
 
@@ -102,6 +118,31 @@ public final class FaultyFileSystem implements FileSystem {
     /** Kills the simulated process when point {@code n} is reached (0 turns it off). */
     public synchronized void crashAtPoint(long n) {
         this.crashPoint = n;
+    }
+
+    /**
+     * Kills the simulated process at the first point for which {@code trigger} answers true, as
+     * {@link #crashAtPoint} does (null turns it off). The trigger sees every point in order, on the
+     * thread that reached it, under this instance's monitor: it must be quick and take no locks.
+     */
+    public synchronized void crashWhen(Predicate<Point> trigger) {
+        this.crashTrigger = trigger;
+    }
+
+    /**
+     * Runs {@code hook} on the calling thread before each write, truncate and sync of a file, outside
+     * this instance's monitor, with what the point will be ("write /d/f @0+1024"): a test can make
+     * a thread wait there for another one (null turns it off).
+     */
+    public void beforeFilePoint(Consumer<String> hook) {
+        this.beforeFilePoint = hook;
+    }
+
+    private void beforeFilePoint(String what) {
+        Consumer<String> hook = beforeFilePoint;
+        if (hook != null) {
+            hook.accept(what);
+        }
     }
 
     /** Makes point {@code n} throw {@code e} without doing anything; later points work. */
@@ -478,15 +519,17 @@ public final class FaultyFileSystem implements FileSystem {
 
     private SimulatedCrashException deadException() {
         return new SimulatedCrashException("simulated crash: the process is dead (crash point "
-                + (crashPoint > 0 && points >= crashPoint ? crashPoint : "none") + ")");
+                + (cutPoint > 0 ? cutPoint : "none") + ")");
     }
 
     /** Numbers the operation; crashes or fails it when it is the chosen one. */
     private void point(String what, Inode target, Op op) throws IOException {
         long n = ++points;
         trace.add(n + " " + what);
-        if (n == crashPoint) {
+        Predicate<Point> trigger = crashTrigger;
+        if (n == crashPoint || (trigger != null && trigger.test(new Point(n, what, Thread.currentThread())))) {
             dead = true;
+            cutPoint = n;
             cutInode = target;
             cutOp = op;
             throw new SimulatedCrashException("simulated crash at point " + n + " (" + what + ")");
@@ -542,6 +585,7 @@ public final class FaultyFileSystem implements FileSystem {
 
         @Override
         public void write(long offset, byte[] buf, int off, int len) throws IOException {
+            beforeFilePoint("write " + path + " @" + offset + "+" + len);
             synchronized (FaultyFileSystem.this) {
                 checkUsable();
                 if (offset < 0 || off < 0 || len < 0 || off + len > buf.length) {
@@ -560,6 +604,7 @@ public final class FaultyFileSystem implements FileSystem {
 
         @Override
         public void sync() throws IOException {
+            beforeFilePoint("sync " + path);
             synchronized (FaultyFileSystem.this) {
                 checkUsable();
                 point("sync " + path);
@@ -577,6 +622,7 @@ public final class FaultyFileSystem implements FileSystem {
 
         @Override
         public void truncate(long size) throws IOException {
+            beforeFilePoint("truncate " + path + " to " + size);
             synchronized (FaultyFileSystem.this) {
                 checkUsable();
                 if (size < 0 || size > Integer.MAX_VALUE - 16) {

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -205,6 +206,50 @@ class FaultyFileSystemTest {
         assertTrue(sawNone && sawTorn);
         // Same seed, same result.
         assertEquals(read(fs.crash(CrashMode.PROCESS, 7), A), read(fs.crash(CrashMode.PROCESS, 7), A));
+    }
+
+    @Test
+    void crashTriggerPicksAPointByWhatItIsAndItsThread() throws Exception {
+        FaultyFileSystem fs = fsWithSyncedFile(); // points 1..3
+        StoreFile f = fs.open(A, false);
+        List<String> seen = new ArrayList<>();
+        fs.crashWhen(p -> {
+            seen.add(p.number() + (p.isWrite() ? " write" : " sync"));
+            return p.thread().getName().equals("other") && !p.isWrite();
+        });
+        write(f, 5, "!"); // point 4: not this thread's to crash
+        Thread other = new Thread(() -> {
+            try {
+                write(f, 6, "?"); // point 5
+                f.sync();         // point 6: the crash
+            } catch (IOException e) {
+                seen.add(e.getMessage());
+            }
+        }, "other");
+        other.start();
+        other.join();
+        assertEquals(List.of("4 write", "5 write", "6 sync", "simulated crash at point 6 (sync " + A + ")"), seen);
+        assertTrue(fs.isDead());
+        assertEquals("hello!?", read(fs.crash(CrashMode.PROCESS, 0), A));
+        assertEquals("hello", read(fs.crash(CrashMode.POWER_LOSS_DROP, 0), A));
+    }
+
+    @Test
+    void beforeFilePointRunsOutsideTheMonitorBeforeEachFilePoint() throws Exception {
+        FaultyFileSystem fs = fsWithSyncedFile();
+        StoreFile f = fs.open(A, false);
+        List<String> seen = new ArrayList<>();
+        fs.beforeFilePoint(what -> {
+            assertFalse(Thread.holdsLock(fs), what);
+            seen.add(what + " after " + fs.pointCount() + " points");
+        });
+        write(f, 5, "!");
+        f.truncate(6);
+        f.sync();
+        fs.beforeFilePoint(null);
+        write(f, 6, "?");
+        assertEquals(List.of("write " + A + " @5+1 after 3 points", "truncate " + A + " to 6 after 4 points",
+                "sync " + A + " after 5 points"), seen);
     }
 
     @Test
