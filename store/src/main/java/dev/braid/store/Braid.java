@@ -1,6 +1,8 @@
 package dev.braid.store;
 
 import dev.braid.store.internal.engine.Engine;
+import dev.braid.store.internal.engine.ReadOnlyEngine;
+import dev.braid.store.internal.engine.StoreEngine;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +26,9 @@ public final class Braid implements AutoCloseable {
     /** Longest value accepted, in bytes. */
     public static final int MAX_VALUE_BYTES = Integer.MAX_VALUE - 1024;
 
-    private final Engine engine;
+    private final StoreEngine engine;
 
-    private Braid(Engine engine) {
+    private Braid(StoreEngine engine) {
         this.engine = engine;
     }
 
@@ -47,6 +49,36 @@ public final class Braid implements AutoCloseable {
     /** {@link #open(Path, BraidOptions)} with default options. */
     public static Braid open(Path dir) {
         return open(dir, BraidOptions.defaults());
+    }
+
+    /**
+     * Opens the store in {@code dir} read-only, at its last commit, without taking its lock and
+     * without writing, creating or syncing anything (after a crash too: the committed frames of the
+     * log are read in memory, uncommitted ones ignored). So it can inspect a store that an
+     * application in another process has open and is writing, without disturbing it.
+     *
+     * <p>Reads answer from one commit: the last one when the store was opened. When the writer
+     * checkpoints a newer commit over the page file (or restarts its log), the next operation moves
+     * to the then-last commit ({@link #lastCommitSequence()} tells which), and an operation that was
+     * under way is run again there, so every answer is exactly some committed state, never a mix.
+     * An iterator stays in key order without repeats, but its later batches may come from the newer
+     * commit. When the writer keeps checkpointing over every attempt, an operation gives up with
+     * {@link StoreBusyException}. Writes throw {@link ReadOnlyStoreException}. Of {@code options}
+     * only the cache and the file system are used.
+     *
+     * @throws IncompatibleFormatException the directory holds a foreign or newer-format file
+     * @throws CorruptionException the last commit cannot be read back
+     * @throws BraidException there is no store in {@code dir}
+     */
+    public static Braid openReadOnly(Path dir, BraidOptions options) {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        return new Braid(ReadOnlyEngine.open(dir, options));
+    }
+
+    /** {@link #openReadOnly(Path, BraidOptions)} with default options (a private 64 MiB cache). */
+    public static Braid openReadOnly(Path dir) {
+        return openReadOnly(dir, BraidOptions.defaults());
     }
 
     /** The value of {@code key}, or null when absent. */

@@ -1,6 +1,6 @@
 package dev.braid.store;
 
-import dev.braid.store.internal.engine.Engine;
+import dev.braid.store.internal.engine.StoreEngine;
 import dev.braid.store.internal.btree.ScanBatch;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -17,7 +17,7 @@ public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
     private static final int BATCH_ENTRIES = 128;
     private static final long BATCH_BYTES = 256 * 1024;
 
-    private final Engine engine;
+    private final StoreEngine engine;
     private final KeyRange range;
     private final boolean reverse;
     private final ArrayDeque<Entry> buffer = new ArrayDeque<>();
@@ -26,7 +26,7 @@ public final class BraidIterator implements Iterator<Entry>, AutoCloseable {
     private boolean exhausted;
     private volatile boolean closed;
 
-    BraidIterator(Engine engine, KeyRange range, boolean reverse) {
+    BraidIterator(StoreEngine engine, KeyRange range, boolean reverse) {
         this.engine = engine;
         this.range = range;
         this.reverse = reverse;

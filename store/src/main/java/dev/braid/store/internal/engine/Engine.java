@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * checks and close take it exclusively, so a reader never sees half of a write or a batch (E2).
  * The background checkpointer works outside it (see {@link Storage}).
  */
-public final class Engine {
+public final class Engine implements StoreEngine {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private final Path dir;
     private final BraidOptions opts;

@@ -57,20 +57,7 @@ final class Recovery {
                 return create(fs, dir, opts);
             }
             pages = fs.open(pagesPath, false);
-            byte[] head = new byte[16];
-            int n = pages.read(0, head, 0, 16);
-            if (n < 16) {
-                throw new CorruptionException(pagesPath, 0, "page file is too short to hold a header");
-            }
-            String problem = HeaderPage.identityProblem(head);
-            if (problem != null) {
-                throw new IncompatibleFormatException(pagesPath + ": " + problem);
-            }
-            int pageSize = HeaderPage.pageSizeOf(head);
-            if (pageSize < BraidOptions.MIN_PAGE_SIZE || pageSize > BraidOptions.MAX_PAGE_SIZE
-                    || Integer.bitCount(pageSize) != 1) {
-                throw new CorruptionException(pagesPath, 12, "invalid page size " + pageSize);
-            }
+            int pageSize = pageSizeOf(pages);
             logFile = fs.open(logPath, true);
             LogFile.Recovered rec = LogFile.recover(logFile, pageSize);
             if (rec.headerDamaged() && logFile.size() > 0) {
@@ -112,6 +99,28 @@ final class Recovery {
             closeQuietly(logFile);
             throw e;
         }
+    }
+
+    /**
+     * The page size of a page file, after checking its identity (the first 16 bytes: magic, format
+     * version, page size), which no writer ever changes.
+     */
+    static int pageSizeOf(StoreFile pages) throws IOException {
+        byte[] head = new byte[16];
+        int n = pages.read(0, head, 0, 16);
+        if (n < 16) {
+            throw new CorruptionException(pages.path(), 0, "page file is too short to hold a header");
+        }
+        String problem = HeaderPage.identityProblem(head);
+        if (problem != null) {
+            throw new IncompatibleFormatException(pages.path() + ": " + problem);
+        }
+        int pageSize = HeaderPage.pageSizeOf(head);
+        if (pageSize < BraidOptions.MIN_PAGE_SIZE || pageSize > BraidOptions.MAX_PAGE_SIZE
+                || Integer.bitCount(pageSize) != 1) {
+            throw new CorruptionException(pages.path(), 12, "invalid page size " + pageSize);
+        }
+        return pageSize;
     }
 
     /**
@@ -174,7 +183,11 @@ final class Recovery {
         }
     }
 
-    private static Opened assemble(Storage storage, BraidOptions opts, HeaderPage h) throws IOException {
+    /**
+     * Builds the free list, pager and tree of commit {@code h} and reads its metadata; reads only
+     * (read-only snapshots use it too).
+     */
+    static Opened assemble(Storage storage, BraidOptions opts, HeaderPage h) throws IOException {
         int pageSize = h.pageSize;
         FreeList freeList = new FreeList(storage, pageSize, h.freeHead, h.freeHeadCrc, h.freeCount);
         Pager pager = new Pager(opts.cache().internal(), storage, pageSize, h.pageCount, freeList);

@@ -69,8 +69,24 @@ final class SegmentSet {
      * frees the runs a crashed flush or merge had reserved (S3).
      */
     void load(HeaderPage h) throws IOException {
+        for (Run r : loadManifest(h)) {
+            pager.freeRun(r);
+            changed = true;
+        }
+    }
+
+    /**
+     * Loads the committed manifest for a read-only snapshot: its segments, and its reservations kept
+     * as they are (they belong to the writer's jobs in progress, and the integrity check counts them).
+     */
+    void loadForReading(HeaderPage h) throws IOException {
+        reservations.addAll(loadManifest(h));
+    }
+
+    /** Opens the segments of the committed manifest; returns its reservations. */
+    private List<Run> loadManifest(HeaderPage h) throws IOException {
         if (h.manifestLength == 0) {
-            return;
+            return List.of();
         }
         byte[] bytes = tree.blobs().read(new BlobRef(h.manifestPage, h.manifestCrc, h.manifestLength));
         Manifest m;
@@ -92,10 +108,7 @@ final class SegmentSet {
         }
         segments = List.copyOf(open);
         nextId = m.nextId();
-        for (Run r : m.reservations()) {
-            pager.freeRun(r);
-            changed = true;
-        }
+        return m.reservations();
     }
 
     List<Segment> segments() {

@@ -18,6 +18,15 @@ public interface FileSystem {
     /** Opens {@code path} for reading and writing, creating it when {@code create} is true. */
     StoreFile open(Path path, boolean create) throws IOException;
 
+    /**
+     * Opens an existing {@code path} for positional reads only, for read-only clients: writing,
+     * syncing or truncating through the result fails, so such a client cannot change a store even
+     * by mistake. The default wraps {@link #open(Path, boolean) open(path, false)}.
+     */
+    default StoreFile openReadOnly(Path path) throws IOException {
+        return new ReadOnlyFile(open(path, false));
+    }
+
     boolean exists(Path path);
 
     /** Creates the directory and its parents if missing. */

@@ -28,6 +28,12 @@ final class RealFileSystem implements FileSystem {
         return new ChannelFile(path, ch);
     }
 
+    /** A channel opened for reading only: the operating system refuses any write through it. */
+    @Override
+    public StoreFile openReadOnly(Path path) throws IOException {
+        return new ReadOnlyFile(new ChannelFile(path, FileChannel.open(path, StandardOpenOption.READ)));
+    }
+
     @Override
     public boolean exists(Path path) {
         return Files.exists(path);

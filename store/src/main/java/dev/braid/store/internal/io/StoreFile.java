@@ -10,6 +10,11 @@ import java.nio.file.Path;
  * fault-injecting one. Implementations must allow concurrent positional reads with one writer.
  */
 public interface StoreFile extends Closeable {
+    /** An empty, read-only stand-in for a file that does not exist (for read-only clients). */
+    static StoreFile absent(Path path) {
+        return ReadOnlyFile.absent(path);
+    }
+
     /** The path this file was opened with (used in error messages). */
     Path path();
 
