@@ -45,7 +45,11 @@ public final class AppRunner {
         return props;
     }
 
-    /** Creates topics with {@code partitions} partitions each and waits until they exist. */
+    /**
+     * Creates topics with {@code partitions} partitions each and waits until the broker leads every
+     * partition: a producer that starts earlier gets NOT_LEADER_OR_FOLLOWER, and an idempotent one can
+     * then end up in an out-of-order-sequence loop on a new partition.
+     */
     public static void createTopics(String bootstrapServers, int partitions, String... topics) {
         List<NewTopic> newTopics = new ArrayList<>();
         for (String topic : topics) {
@@ -53,6 +57,15 @@ public final class AppRunner {
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             admin.createTopics(newTopics).all().get();
+            waitFor(() -> {
+                try {
+                    return admin.describeTopics(List.of(topics)).allTopicNames().get().values().stream()
+                            .allMatch(d -> d.partitions().size() == partitions
+                                    && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                } catch (InterruptedException | ExecutionException notYet) {
+                    return false;
+                }
+            }, ready -> ready, Duration.ofSeconds(60), "leaders for every partition of " + List.of(topics));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating " + List.of(topics), e);

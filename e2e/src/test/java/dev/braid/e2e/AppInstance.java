@@ -1,0 +1,135 @@
+package dev.braid.e2e;
+
+import dev.braid.examples.AppRunner;
+import dev.braid.examples.ChildJvm;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * One run of a {@link SequenceApp} instance in a child JVM, seen from the test: start, SIGKILL or
+ * clean stop, and what it reported (restores, processed records, tasks). Waits fail with the child's
+ * log file named, and fail at once if the application reports an uncaught exception or the ERROR state.
+ *
+ * <p>Not thread safe: one test thread.
+ */
+final class AppInstance implements AutoCloseable {
+    static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    private final ChildJvm child;
+    private final String name;
+
+    private AppInstance(ChildJvm child, String name) {
+        this.child = child;
+        this.name = name;
+    }
+
+    /** Starts an instance; {@code args} are {@link SequenceApp}'s {@code key=value} arguments. */
+    static AppInstance start(String name, Path log, List<String> args) {
+        List<String> all = new ArrayList<>(args);
+        all.add("instance=" + name);
+        return new AppInstance(ChildJvm.start(SequenceApp.class, all, 256, log, line -> { }), name);
+    }
+
+    /** Waits until the instance reports RUNNING. */
+    AppInstance awaitRunning() {
+        awaitLine("state RUNNING"::equals, "state RUNNING");
+        return this;
+    }
+
+    /** Waits until this run has processed at least {@code records} records. */
+    void awaitProcessed(long records) {
+        awaitLine(l -> l.startsWith("processed ") && Long.parseLong(l.substring(10)) >= records,
+                records + " processed records");
+    }
+
+    /** Waits for a reported line that {@code match} accepts; returns it. */
+    String awaitLine(Predicate<String> match, String what) {
+        return child.awaitLine(line -> {
+            if (line.startsWith("uncaught ") || line.equals("state ERROR")) {
+                throw new AssertionError(name + " failed while waiting for " + what + ": " + line
+                        + " (see its log)");
+            }
+            return match.test(line);
+        }, TIMEOUT, name + ": " + what);
+    }
+
+    /** SIGKILL. */
+    void kill() {
+        child.kill();
+    }
+
+    /** Clean shutdown: Kafka Streams closes and commits. */
+    void stop() {
+        child.stop(TIMEOUT);
+    }
+
+    /** Records restored per {@code store@changelog-partition} in this run (from restore-end lines). */
+    Map<String, Long> restored(String store) {
+        Map<String, Long> restored = new TreeMap<>();
+        for (String line : child.lines()) {
+            String[] f = line.split(" ");
+            if (f[0].equals("restore-end") && f[1].equals(store)) {
+                restored.merge(f[2], Long.parseLong(f[3]), Long::sum);
+            }
+        }
+        return restored;
+    }
+
+    /**
+     * Records restored into {@code store} by this run, once every restore it started has ended (fails
+     * if one is still running after the timeout).
+     */
+    long restoredWhenDone(String store) {
+        AppRunner.waitFor(() -> restoreStartCount(store) == restored(store).size()
+                        || child.lines().stream().anyMatch(l -> l.startsWith("restore-suspended " + store + " ")),
+                done -> done, TIMEOUT, name + ": the restores of " + store + " to end");
+        return restored(store).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The changelog offsets each restore of {@code store} in this run started from, by partition. */
+    Map<String, Long> restoreStarts(String store) {
+        Map<String, Long> starts = new TreeMap<>();
+        for (String line : child.lines()) {
+            String[] f = line.split(" ");
+            if (f[0].equals("restore-start") && f[1].equals(store)) {
+                starts.put(f[2], Long.parseLong(f[3]));
+            }
+        }
+        return starts;
+    }
+
+    /** How often a restore of {@code store} started in this run. */
+    long restoreStartCount(String store) {
+        return child.lines().stream().filter(l -> l.startsWith("restore-start " + store + " ")).count();
+    }
+
+    /** The last {@code tasks ...} line: the active and standby tasks of the instance. */
+    String tasks() {
+        String last = "";
+        for (String line : child.lines()) {
+            if (line.startsWith("tasks ")) {
+                last = line;
+            }
+        }
+        return last;
+    }
+
+    List<String> lines() {
+        return child.lines();
+    }
+
+    @Override
+    public void close() {
+        child.close();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
