@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -50,7 +52,7 @@ final class AppInstance implements AutoCloseable {
     /** Waits for a reported line that {@code match} accepts; returns it. */
     String awaitLine(Predicate<String> match, String what) {
         return child.awaitLine(line -> {
-            if (line.startsWith("uncaught ") || line.equals("state ERROR")) {
+            if (line.startsWith("uncaught ") || line.equals("state ERROR") || line.equals("state PENDING_ERROR")) {
                 throw new AssertionError(name + " failed while waiting for " + what + ": " + line
                         + " (see its log)");
             }
@@ -85,14 +87,14 @@ final class AppInstance implements AutoCloseable {
      * if one is still running after the timeout).
      */
     long restoredWhenDone(String store) {
-        AppRunner.waitFor(() -> restoreStartCount(store) == restored(store).size()
-                        || child.lines().stream().anyMatch(l -> l.startsWith("restore-suspended " + store + " ")),
+        AppRunner.waitFor(() -> count("restore-start " + store + " ")
+                        == count("restore-end " + store + " ") + count("restore-suspended " + store + " "),
                 done -> done, TIMEOUT, name + ": the restores of " + store + " to end");
         return restored(store).values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** The changelog offsets each restore of {@code store} in this run started from, by partition. */
-    Map<String, Long> restoreStarts(String store) {
+    Map<String, Long> restoreStartOffsets(String store) {
         Map<String, Long> starts = new TreeMap<>();
         for (String line : child.lines()) {
             String[] f = line.split(" ");
@@ -103,20 +105,54 @@ final class AppInstance implements AutoCloseable {
         return starts;
     }
 
-    /** How often a restore of {@code store} started in this run. */
-    long restoreStartCount(String store) {
-        return child.lines().stream().filter(l -> l.startsWith("restore-start " + store + " ")).count();
+    /** How often a restore of {@code changelogPartition} ({@code topic-partition}) started in this run. */
+    long restoreCount(String changelogPartition) {
+        return child.lines().stream().filter(l -> l.startsWith("restore-start ")
+                && l.split(" ")[2].equals(changelogPartition)).count();
     }
 
-    /** The last {@code tasks ...} line: the active and standby tasks of the instance. */
-    String tasks() {
-        String last = "";
+    private long count(String prefix) {
+        return child.lines().stream().filter(l -> l.startsWith(prefix)).count();
+    }
+
+    /** The instance's tasks as last reported: active and standby task ids ({@code 0_2}). */
+    record Tasks(Set<String> active, Set<String> standby) {
+        static Tasks parse(String line) { // tasks active=[0_0, 0_1] standby=[0_2]
+            int s = line.indexOf(" standby=");
+            return new Tasks(ids(line.substring("tasks active=".length(), s)),
+                    ids(line.substring(s + " standby=".length())));
+        }
+
+        private static Set<String> ids(String list) {
+            String inner = list.substring(1, list.length() - 1).trim();
+            return inner.isEmpty() ? Set.of() : new TreeSet<>(List.of(inner.split(", ")));
+        }
+    }
+
+    Tasks tasks() {
+        String last = "tasks active=[] standby=[]";
         for (String line : child.lines()) {
             if (line.startsWith("tasks ")) {
                 last = line;
             }
         }
-        return last;
+        return Tasks.parse(last);
+    }
+
+    /** Waits until the reported tasks satisfy {@code match}; returns them. */
+    Tasks awaitTasks(Predicate<Tasks> match, String what) {
+        return AppRunner.waitFor(this::tasks, t -> {
+            failIfBroken(what);
+            return match.test(t);
+        }, TIMEOUT, name + ": " + what);
+    }
+
+    private void failIfBroken(String what) {
+        for (String line : child.lines()) {
+            if (line.startsWith("uncaught ") || line.equals("state ERROR") || line.equals("state PENDING_ERROR")) {
+                throw new AssertionError(name + " failed while waiting for " + what + ": " + line);
+            }
+        }
     }
 
     List<String> lines() {

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,7 +23,7 @@ class CrashRecoveryTest {
     private static final int PER_KEY = 240;
     private static final int RECORDS_PER_SECOND = 3_000;
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failed test leaves its logs
     Path dir;
 
     /** What one scenario saw: per restart, records restored and the changelog's size at the kill. */

@@ -11,13 +11,15 @@ import org.apache.kafka.common.serialization.LongSerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The input of a {@link SequenceApp}: {@code keys} keys, each receiving sequence numbers 1 to
- * {@code perKey} in order (round by round: every key's 1, then every key's 2, ...), produced by a
- * background thread at about {@code recordsPerSecond}, so that the application is killed while the
- * stream still flows. An idempotent producer: the topic holds each record once, in order per key.
+ * The input of a {@link SequenceApp}: {@code keys} keys, each receiving sequence numbers
+ * {@code firstSeq} to {@code perKey} in order (round by round: every key's 1, then every key's 2, ...),
+ * produced by a background thread at about {@code recordsPerSecond}, so that the application is killed
+ * while the stream still flows. An idempotent producer: the topic holds each record once, in order
+ * per key. A later part of the same stream is a second instance with a higher {@code firstSeq}.
  */
 final class SequenceInput implements AutoCloseable {
     private final List<String> keys = new ArrayList<>();
+    private final int firstSeq;
     private final int perKey;
     private final AtomicLong sent = new AtomicLong();
     private final Thread thread;
@@ -25,6 +27,11 @@ final class SequenceInput implements AutoCloseable {
     private volatile boolean closed;
 
     SequenceInput(String bootstrapServers, String topic, int keys, int perKey, int recordsPerSecond) {
+        this(bootstrapServers, topic, keys, 1, perKey, recordsPerSecond);
+    }
+
+    SequenceInput(String bootstrapServers, String topic, int keys, int firstSeq, int perKey, int recordsPerSecond) {
+        this.firstSeq = firstSeq;
         for (int k = 0; k < keys; k++) {
             this.keys.add(String.format("k%04d", k));
         }
@@ -38,12 +45,14 @@ final class SequenceInput implements AutoCloseable {
         return keys;
     }
 
+    /** The last sequence number of every key. */
     int perKey() {
         return perKey;
     }
 
+    /** Records this instance produces. */
     long total() {
-        return (long) keys.size() * perKey;
+        return (long) keys.size() * (perKey - firstSeq + 1);
     }
 
     /** Records acknowledged so far. */
@@ -76,7 +85,7 @@ final class SequenceInput implements AutoCloseable {
         long queued = 0;
         try (KafkaProducer<String, Long> producer =
                      new KafkaProducer<>(config, new StringSerializer(), new LongSerializer())) {
-            for (long seq = 1; seq <= perKey && !closed; seq++) {
+            for (long seq = firstSeq; seq <= perKey && !closed; seq++) {
                 for (String key : keys) {
                     producer.send(new ProducerRecord<>(topic, key, seq), (metadata, e) -> {
                         if (e == null) {

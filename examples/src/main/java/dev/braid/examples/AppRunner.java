@@ -3,6 +3,7 @@ package dev.braid.examples;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -12,10 +13,12 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -57,15 +60,21 @@ public final class AppRunner {
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             admin.createTopics(newTopics).all().get();
+            Map<TopicPartition, OffsetSpec> partitionsOf = new HashMap<>();
+            for (String topic : topics) {
+                for (int p = 0; p < partitions; p++) {
+                    partitionsOf.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                }
+            }
+            // the leader answers ListOffsets only once its log exists, which is what producers need
             waitFor(() -> {
                 try {
-                    return admin.describeTopics(List.of(topics)).allTopicNames().get().values().stream()
-                            .allMatch(d -> d.partitions().size() == partitions
-                                    && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                    admin.listOffsets(partitionsOf).all().get();
+                    return true;
                 } catch (InterruptedException | ExecutionException notYet) {
                     return false;
                 }
-            }, ready -> ready, Duration.ofSeconds(60), "leaders for every partition of " + List.of(topics));
+            }, ready -> ready, Duration.ofSeconds(60), "the leaders of every partition of " + List.of(topics));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating " + List.of(topics), e);
