@@ -1,0 +1,27 @@
+package dev.braid.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The demo end to end on a smaller input: killed, restarted, queried, and its numbers checked. */
+class DemoTest {
+    @Test
+    void restartAfterKillRestoresOnlyTheTailAndKeepsEveryWord() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Demo.Summary s = Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8), 8_000, 1_000, "at_least_once");
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(40_000, s.words(), out);
+        assertTrue(s.overCount() >= 0 && s.exactCounts() > 0, out);
+        assertEquals(2, s.braidStores(), out);
+        assertTrue(s.stateBytes() > 0, out);
+        assertTrue(s.changelogOffsetsAtKill() > 0, out);
+        assertTrue(s.restoredRecords() * 4 < s.changelogOffsetsAtKill(),
+                "a restart restores the tail, not the changelog: " + out);
+        assertTrue(out.contains("GET /stores/word-counts/keys/kafka"), out);
+    }
+}
