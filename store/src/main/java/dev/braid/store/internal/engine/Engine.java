@@ -383,6 +383,7 @@ public final class Engine implements StoreEngine {
     }
 
     /** Pauses or resumes background merges (see {@code Braid.pauseMerges}). */
+    @Override
     public void setMergesPaused(boolean paused) {
         ensureUsable();
         mergeJob.setPaused(paused);

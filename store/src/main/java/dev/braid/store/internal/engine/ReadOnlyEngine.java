@@ -252,6 +252,11 @@ public final class ReadOnlyEngine implements StoreEngine {
     }
 
     @Override
+    public void setMergesPaused(boolean paused) {
+        throw refused();
+    }
+
+    @Override
     public void checkpoint() {
         throw refused();
     }

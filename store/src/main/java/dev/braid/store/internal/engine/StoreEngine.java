@@ -39,6 +39,8 @@ public interface StoreEngine {
 
     void finishMerges();
 
+    void setMergesPaused(boolean paused);
+
     void checkpoint();
 
     List<IntegrityFinding> check();
