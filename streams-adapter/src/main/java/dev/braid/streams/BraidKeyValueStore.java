@@ -285,10 +285,18 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         }
         openIterators.clear();
         metrics.close();
+        java.nio.file.Path dir = braid.directory();
         try {
             braid.close();
         } catch (BraidException e) {
             LOG.warn("closing Braid store {} failed", name, e);
+        }
+        if (errors.damageSeen()) {
+            // Kafka revives a corrupted task on the same directory: start it over from an empty store.
+            java.nio.file.Path aside = StoreDirectory.moveAside(dir, name,
+                    new IllegalStateException("corruption found while processing"));
+            LOG.error("Braid store {} was found damaged while processing; moved {} to {}, so the next open "
+                    + "starts empty and restores the changelog from the beginning", name, dir, aside);
         }
     }
 

@@ -15,20 +15,31 @@ import org.apache.kafka.streams.processor.TaskId;
  * become {@link TaskCorruptedException}, so Kafka closes the task dirty, wipes the offsets and
  * restores: a {@link ProcessorStateException} would go to the processing exception handler, which may
  * drop the record and carry on over a broken store. A closed store becomes
- * {@link InvalidStateStoreException}, which interactive queries retry. Immutable; thread safe.
+ * {@link InvalidStateStoreException}, which interactive queries retry. Remembers whether it saw
+ * corruption, so that the store moves its damaged files aside when it is closed (otherwise Kafka
+ * would revive the task on the same files and the same page would fail again, for ever). Thread safe.
  */
 final class ErrorMapping {
     private final String storeName;
     private final TaskId taskId;
+    private volatile boolean damageSeen;
 
     ErrorMapping(String storeName, TaskId taskId) {
         this.storeName = storeName;
         this.taskId = taskId;
     }
 
+    /** Whether a translated error was corruption of the store's files. */
+    boolean damageSeen() {
+        return damageSeen;
+    }
+
     RuntimeException translate(BraidException e) {
         if (e instanceof StoreClosedException) {
             return new InvalidStateStoreException("Braid store " + storeName + " is closed", e);
+        }
+        if (e instanceof CorruptionException || e.getCause() instanceof CorruptionException) {
+            damageSeen = true;
         }
         if (e instanceof CorruptionException || e instanceof StoreFailedException) {
             ProcessorStateException cause = new ProcessorStateException(

@@ -55,7 +55,11 @@ final class StoreDirectory {
         }
     }
 
-    private static Opened reopenEmpty(Path dir, BraidOptions options, String storeName, RuntimeException why) {
+    /**
+     * Moves a closed store's damaged directory aside to {@code <name>.corrupt-<epoch millis>}, so that
+     * the next open starts empty (no committed offset: Kafka restores the whole changelog).
+     */
+    static Path moveAside(Path dir, String storeName, RuntimeException why) {
         Path aside = dir.resolveSibling(dir.getFileName() + ".corrupt-" + System.currentTimeMillis());
         try {
             Files.move(dir, aside);
@@ -65,6 +69,11 @@ final class StoreDirectory {
             pse.addSuppressed(why);
             throw pse;
         }
+        return aside;
+    }
+
+    private static Opened reopenEmpty(Path dir, BraidOptions options, String storeName, RuntimeException why) {
+        Path aside = moveAside(dir, storeName, why);
         LOG.error("Braid store {} in {} is damaged; moved it to {} and opened an empty store, "
                 + "so the changelog will be restored from the beginning", storeName, dir, aside, why);
         try {

@@ -83,6 +83,18 @@ class CorruptionTest {
         } finally {
             store.close();
         }
+        // Kafka closes the task dirty and revives it on the same directory: it must not fail again.
+        assertEquals(1, siblingsStartingWith(dir.resolve("braid"), "leaf.corrupt-").size(),
+                "the damaged store is moved aside when it closes");
+        BraidKeyValueStore revived = StoreFixture.open(ctx, "leaf");
+        try {
+            assertEquals(null, revived.committedOffset(CHANGELOG), "no committed offset: a full restore");
+            assertEquals(null, revived.get(b("k1")));
+            revived.put(b("k1"), v("again"));
+            assertEquals("again", s(revived.get(b("k1"))));
+        } finally {
+            revived.close();
+        }
     }
 
     private static void committedStore(TestStoreContext ctx, String name, int n) {
