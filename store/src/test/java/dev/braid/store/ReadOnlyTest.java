@@ -201,6 +201,19 @@ class ReadOnlyTest {
     }
 
     @Test
+    void aMissingLogIsReadAsEmptyAndNotCreated() throws IOException {
+        try (Braid w = Braid.open(dir, quietOptions())) {
+            writeAll(w, 50, 1);
+        }
+        Files.delete(dir.resolve("braid.log"));
+        try (Braid ro = Braid.openReadOnly(dir)) {
+            assertAllAt(ro, 50, 1);
+            assertEquals(List.of(), ro.check());
+        }
+        assertFalse(Files.exists(dir.resolve("braid.log")));
+    }
+
+    @Test
     void refusesADirectoryWithoutAStoreAndCreatesNothing() {
         Path empty = dir.resolve("nothing-here");
         assertThrows(BraidException.class, () -> Braid.openReadOnly(empty));

@@ -24,6 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * committed end are written straight into the page file, which is synced before the commit frame
  * that makes them part of the store.
  *
+ * <p>For read-only clients in other processes (docs/design/read-only.md): R1 a checkpoint writes
+ * page 0 first; R3 apart from checkpoints, only pages that no commit references are written (D5,
+ * D6), and the page file is never truncated.
+ *
  * <p>Thread safety: reads run on reader threads; appends and resets on the writer (under the store's
  * write lock); {@link #checkpoint} on the writer or the background checkpointer, serialized by
  * {@code checkpointLock}, which {@link #maybeResetLog} also takes. A checkpoint writes only pages
@@ -170,6 +174,8 @@ final class Storage implements PageIo {
             }
             log.sync(); // D1
             List<Map.Entry<Integer, Long>> frames = new ArrayList<>(snap.frames().entrySet());
+            // R1: in page order, so page 0 (the newest header copied) goes first: read-only clients
+            // in other processes detect a checkpoint over their snapshot from page 0 alone.
             frames.sort(Map.Entry.comparingByKey());
             int batchPages = Math.max(1, (1 << 20) / pageSize);
             byte[] buf = new byte[batchPages * pageSize];

@@ -285,7 +285,9 @@ public final class LogFile {
      * it (L5: otherwise a power loss could keep frames of the new generation while losing its header,
      * and recovery would replay a prefix of the old generation over a newer page file). The caller
      * guarantees that every committed frame is in the synced page file, which then holds commit
-     * {@code checkpointedSeq}; frames of an open transaction are dropped with the rest.
+     * {@code checkpointedSeq}; frames of an open transaction are dropped with the rest. Because the
+     * header changes before any frame is overwritten, read-only clients notice a reset from the
+     * header alone (R2, docs/design/read-only.md).
      */
     public void reset(long newSalt, long checkpointedSeq) throws IOException {
         writeHeader(newSalt, checkpointedSeq);
