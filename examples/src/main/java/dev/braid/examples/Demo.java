@@ -36,7 +36,7 @@ import org.apache.kafka.common.TopicPartition;
  * everything since). A word counted after the last commit before the kill may be counted twice; the
  * summary says how many.
  *
- * <p>Run: {@code mvn -q -B -f examples exec:java}. Optional arguments: lines (default 60000), distinct
+ * <p>Run: {@code mvn -q -B -f examples exec:java}. Optional arguments: lines (default 40000), distinct
  * rare words (default 20000), processing guarantee (default {@code at_least_once}).
  * {@code -Dbraid.demo.keep=true} keeps the state directory and the application's log.
  */
@@ -60,7 +60,7 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
-        int lines = args.length > 0 ? Integer.parseInt(args[0]) : 60_000;
+        int lines = args.length > 0 ? Integer.parseInt(args[0]) : 40_000;
         int tailWords = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         String guarantee = args.length > 2 ? args[2] : "at_least_once";
         new Demo(System.out, System.console() != null).run(lines, tailWords, guarantee);
