@@ -52,10 +52,7 @@ final class AppInstance implements AutoCloseable {
     /** Waits for a reported line that {@code match} accepts; returns it. */
     String awaitLine(Predicate<String> match, String what) {
         return child.awaitLine(line -> {
-            if (line.startsWith("uncaught ") || line.equals("state ERROR") || line.equals("state PENDING_ERROR")) {
-                throw new AssertionError(name + " failed while waiting for " + what + ": " + line
-                        + " (see its log)");
-            }
+            failIfBroken(line, what);
             return match.test(line);
         }, TIMEOUT, name + ": " + what);
     }
@@ -148,10 +145,12 @@ final class AppInstance implements AutoCloseable {
     }
 
     private void failIfBroken(String what) {
-        for (String line : child.lines()) {
-            if (line.startsWith("uncaught ") || line.equals("state ERROR") || line.equals("state PENDING_ERROR")) {
-                throw new AssertionError(name + " failed while waiting for " + what + ": " + line);
-            }
+        child.lines().forEach(line -> failIfBroken(line, what));
+    }
+
+    private void failIfBroken(String line, String what) {
+        if (line.startsWith("uncaught ") || line.equals("state ERROR") || line.equals("state PENDING_ERROR")) {
+            throw new AssertionError(name + " failed while waiting for " + what + ": " + line + " (see its log)");
         }
     }
 

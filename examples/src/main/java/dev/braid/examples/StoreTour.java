@@ -17,15 +17,24 @@ import java.util.Map;
 /**
  * A tour of the store engine on its own: load word counts in batches, commit them with a changelog
  * offset, write more without committing, close (which drops uncommitted writes exactly as a crash
- * would), reopen at the last commit and read it back. Run with an optional directory argument.
+ * would), reopen at the last commit and read it back. Run with an optional directory argument (kept);
+ * without one it uses a temporary directory and deletes it.
  */
 public final class StoreTour {
     private StoreTour() {
     }
 
     public static void main(String[] args) throws IOException {
-        Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("braid-tour");
-        run(dir, System.out);
+        if (args.length > 0) {
+            run(Path.of(args[0]), System.out);
+            return;
+        }
+        Path dir = Files.createTempDirectory("braid-tour");
+        try {
+            run(dir, System.out);
+        } finally {
+            LocalBroker.deleteTree(dir);
+        }
     }
 
     /** Runs the tour in {@code dir}, printing to {@code out}; returns the number of committed keys. */
