@@ -67,14 +67,18 @@ class CrashRecoveryTest {
         List<String> args = List.of("bootstrap=" + SharedBroker.bootstrapServers(), "state=" + dir.resolve("state"),
                 "app=" + app, "guarantee=" + guarantee);
         List<Restart> restarts = new ArrayList<>();
-        try (SequenceInput input = new SequenceInput(SharedBroker.bootstrapServers(), SequenceApp.input(app),
-                KEYS, PER_KEY, RECORDS_PER_SECOND)) {
+        SequenceInput input = null;
+        try {
             long changelogAtKill = 0;
             for (int run = 0; run <= 3; run++) {
                 boolean last = run == 3;
                 try (AppInstance instance = AppInstance.start(last ? "final" : "run" + run,
                         dir.resolve("run" + run + ".log"), args)) {
                     instance.awaitRunning();
+                    if (input == null) { // the stream starts once the first run is up: no backlog to race through
+                        input = new SequenceInput(SharedBroker.bootstrapServers(), SequenceApp.input(app), KEYS,
+                                PER_KEY, RECORDS_PER_SECOND);
+                    }
                     if (last) {
                         input.awaitAllSent();
                         Topics.awaitConsumed(app, SequenceApp.input(app));
@@ -97,6 +101,10 @@ class CrashRecoveryTest {
             StateCheck.tallies(StateFiles.finalState(app, SequenceApp.TALLIES, dir.resolve("state")), input,
                     exactlyOnce);
             StateCheck.output(Topics.readAll(SequenceApp.output(app)), input, exactlyOnce);
+        } finally {
+            if (input != null) {
+                input.close();
+            }
         }
         return restarts;
     }

@@ -40,6 +40,8 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * GET /stores/{store}?from=a&amp;to=b&amp;limit=n   [{"key":"a","value":1},...]      keys in order, bounds optional
  * </pre>
  *
+ * Kafka 4.3.1 answers a {@code KeyQuery} from its record cache when the store has one, but passes a
+ * {@code RangeQuery} past the cache to the store: a range sees what the last commit flushed.
  * Only active tasks answer. A partition that cannot answer yet (restoring, rebalancing) makes the
  * request fail with 503 and Kafka's reason; a store the topology does not have is 404. Values are printed as JSON numbers when they are numbers,
  * else as strings; a timestamped value shows its value only.

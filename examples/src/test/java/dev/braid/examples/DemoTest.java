@@ -15,6 +15,7 @@ class DemoTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         Demo.Summary s = Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8), 8_000, 1_000, "at_least_once");
         String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
         assertEquals(40_000, s.words(), out);
         assertTrue(s.overCount() >= 0 && s.exactCounts() > 0, out);
         assertEquals(2, s.braidStores(), out);
