@@ -18,14 +18,14 @@ import java.util.Map;
  * {@code --fork}: one kind's part of a round in a JVM of its own (same JVM flags, class path and
  * arguments), so that the process's resident-set high-water mark belongs to that store alone. The
  * child runs its own warm-up first, then the measured run, and hands its figures back in a file of
- * {@code ROW=value} lines.
+ * {@code V.ROW=value} (figures) and {@code C.ROW=value} (CPU per operation) lines.
  */
 final class Fork {
     private Fork() {
     }
 
     /** Runs {@code kind}'s part of {@code round} of data set {@code sizeIndex} in a child JVM. */
-    static Map<Row, Double> run(HarnessConfig c, StoreKind kind, int sizeIndex, int round) {
+    static StoreRun.Figures run(HarnessConfig c, StoreKind kind, int sizeIndex, int round) {
         try {
             Path result = Files.createTempFile("harness-child-", ".txt");
             try {
@@ -43,12 +43,14 @@ final class Fork {
                 if (exit != 0) {
                     throw new IllegalStateException("the forked JVM for " + kind.option + " exited with " + exit);
                 }
-                Map<Row, Double> figures = new EnumMap<>(Row.class);
+                Map<Row, Double> values = new EnumMap<>(Row.class);
+                Map<Row, Double> cpu = new EnumMap<>(Row.class);
                 for (String line : Files.readAllLines(result, StandardCharsets.UTF_8)) {
                     int eq = line.indexOf('=');
-                    figures.put(Row.valueOf(line.substring(0, eq)), Double.parseDouble(line.substring(eq + 1)));
+                    Row row = Row.valueOf(line.substring(2, eq));
+                    (line.startsWith("C.") ? cpu : values).put(row, Double.parseDouble(line.substring(eq + 1)));
                 }
-                return figures;
+                return new StoreRun.Figures(values, cpu);
             } finally {
                 Files.deleteIfExists(result);
             }
@@ -66,14 +68,16 @@ final class Fork {
         Size size = c.sizes().get(ch.sizeIndex());
         Harness.warmUp(c, size, List.of(ch.kind()), log);
         Dataset d = new Dataset(size.records(), size.valueBytes(), c.seed());
-        Map<Row, Double> figures = StoreRun.run(ch.kind(), d, c, c.seed() + 100L * ch.round(),
+        StoreRun.Figures figures = StoreRun.run(ch.kind(), d, c, c.seed() + 100L * ch.round(),
                 Harness.profiler(c), log);
+        StringBuilder sb = new StringBuilder();
         double rss = MemoryProbe.peakRssBytes();
         if (!Double.isNaN(rss)) {
-            figures.put(Row.PEAK_RSS, rss / (1 << 20));
+            sb.append("V.").append(Row.PEAK_RSS.name()).append('=').append(rss / (1 << 20)).append('\n');
         }
-        StringBuilder sb = new StringBuilder();
-        figures.forEach((row, v) -> sb.append(row.name()).append('=').append(v).append('\n'));
+        figures.values().forEach((row, v) -> sb.append("V.").append(row.name()).append('=').append(v).append('\n'));
+        figures.cpuMicrosPerOp().forEach((row, v) -> sb.append("C.").append(row.name()).append('=').append(v)
+                .append('\n'));
         try {
             Files.writeString(ch.resultFile(), sb, StandardCharsets.UTF_8);
         } catch (IOException e) {

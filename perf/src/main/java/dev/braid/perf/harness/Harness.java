@@ -76,11 +76,11 @@ public final class Harness {
                         continue;
                     }
                     long t0 = System.nanoTime();
-                    Map<Row, Double> figures = c.fork() ? Fork.run(c, kind, si, round)
+                    StoreRun.Figures figures = c.fork() ? Fork.run(c, kind, si, round)
                             : StoreRun.run(kind, d, c, c.seed() + 100L * round, profiler(c), log);
                     results.add(size, kind, figures);
                     log.printf(Locale.ROOT, "round %d %-9s %.1f s, load %s: %s%n", round, kind.option,
-                            (System.nanoTime() - t0) / 1e9, loadAverage(), summary(figures));
+                            (System.nanoTime() - t0) / 1e9, loadAverage(), summary(figures.values()));
                 }
             }
         }

@@ -28,6 +28,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class OpenStore implements AutoCloseable {
     static final TopicPartition CHANGELOG = new TopicPartition("bench-bench-changelog", 0);
     private static final long QUIET_NANOS = 200_000_000L;
+    /**
+     * Below this much usable space on the store's file system the run stops (the machine may be
+     * shared; a store that grows far beyond its data must not fill the disk).
+     */
+    static final long MIN_FREE_BYTES = 8L << 30;
 
     final StoreKind kind;
     final long budgetBytes;
@@ -69,13 +74,30 @@ final class OpenStore implements AutoCloseable {
         restore.restoreBatch(records);
     }
 
-    /** The changelog offset of the next record written (restored or put). */
+    /** The changelog offset of the next record written (restored or put); checks the free space now and then. */
     long nextOffset() {
+        if ((nextOffset & 0xFFFF) == 0xFFFF) {
+            checkFreeSpace();
+        }
         return nextOffset++;
+    }
+
+    private void checkFreeSpace() {
+        try {
+            long free = Files.getFileStore(dir).getUsableSpace();
+            if (free < MIN_FREE_BYTES) {
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT, "stopping: only %.1f GiB left on"
+                        + " the disk of %s, whose %s store holds %.1f GiB", free / 1073741824.0, dir, kind.title,
+                        diskBytes() / 1073741824.0));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A Kafka commit: {@code commit(offsets)}, then the commit callback. */
     void commit() {
+        checkFreeSpace();
         store.commit(Map.of(CHANGELOG, nextOffset));
         context.afterStoreCommit();
         commits++;

@@ -25,8 +25,8 @@ import jdk.jfr.consumer.RecordingFile;
  * {@code --profile DIR}: each timed step of the chosen kinds runs under its own Java Flight Recorder
  * recording (JFR's "profile" settings: a stack sample of every running Java thread every 10 ms),
  * saved as {@code <kind>-<size>-<step>.jfr} with a summary beside it ({@code .txt}): samples per
- * thread, the methods most often on top of the stack (self), and the {@code dev.braid} methods most
- * often anywhere on it (inclusive). For finding out why a row is slow, not for the figures: a
+ * thread, the methods most often on top of the stack (self), and Braid's methods ({@code dev.braid},
+ * the harness's own left out) most often anywhere on it (inclusive). For finding out why a row is slow, not for the figures: a
  * profiled run should not go into RESULTS.md. One thread.
  */
 final class Profiler {
@@ -87,13 +87,13 @@ final class Profiler {
             }
             samples++;
             String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
-            threads.merge(thread == null ? "?" : thread.replaceAll("\\d+", "N"), 1, Integer::sum);
+            threads.merge(thread == null ? "?" : thread, 1, Integer::sum);
             List<RecordedFrame> frames = st.getFrames();
             self.merge(name(frames.get(0)), 1, Integer::sum);
             Set<String> seen = new HashSet<>();
             for (RecordedFrame f : frames) {
                 String n = name(f);
-                if (n.startsWith("dev.braid.") && seen.add(n)) {
+                if (n.startsWith("dev.braid.") && !n.startsWith("dev.braid.perf.") && seen.add(n)) {
                     braid.merge(n, 1, Integer::sum);
                 }
             }
@@ -102,7 +102,7 @@ final class Profiler {
         sb.append(title).append(": ").append(samples).append(" execution samples (10 ms per running thread)\n");
         section(sb, "threads", threads, samples);
         section(sb, "top of stack (self)", self, samples);
-        section(sb, "dev.braid methods anywhere on the stack (inclusive)", braid, samples);
+        section(sb, "Braid methods anywhere on the stack (inclusive)", braid, samples);
         return sb.toString();
     }
 

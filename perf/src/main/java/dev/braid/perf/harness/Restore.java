@@ -11,8 +11,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * up, then {@link OpenStore#finishMerges()}. Both ends are timed from the first batch.
  */
 final class Restore {
-    /** Nanoseconds from the first batch to the end of the commit, and to the end of the merges. */
-    record Times(long untilCommitNanos, long mergedNanos) {
+    /**
+     * Nanoseconds from the first batch to the end of the commit and to the end of the merges, and
+     * the process CPU nanoseconds over the same two spans (-1 when unknown).
+     */
+    record Times(long untilCommitNanos, long mergedNanos, long untilCommitCpuNanos, long mergedCpuNanos) {
     }
 
     private Restore() {
@@ -21,6 +24,7 @@ final class Restore {
     static Times run(OpenStore s, Dataset d, int batch) {
         String topic = OpenStore.CHANGELOG.topic();
         int partition = OpenStore.CHANGELOG.partition();
+        long c0 = CpuClock.processNanos();
         long t0 = System.nanoTime();
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(batch);
         for (int i = 0; i < d.records(); i++) {
@@ -35,7 +39,9 @@ final class Restore {
         }
         s.commit();
         long t1 = System.nanoTime();
+        long c1 = CpuClock.processNanos();
         long t2 = s.finishMerges();
-        return new Times(t1 - t0, Math.max(t1, t2) - t0);
+        long c2 = CpuClock.processNanos();
+        return new Times(t1 - t0, Math.max(t1, t2) - t0, c0 < 0 ? -1 : c1 - c0, c0 < 0 ? -1 : c2 - c0);
     }
 }

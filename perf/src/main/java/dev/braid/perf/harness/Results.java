@@ -16,20 +16,33 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Every round's figure per data set, row and store kind; the medians over the rounds, the
- * Braid/RocksDB ratios, the goals, and their output as a console table and a CSV file.
+ * Every round's figure per data set, row and store kind, and for throughput rows the process CPU
+ * per operation; the medians over the rounds, the Braid/RocksDB ratios, the goals, and their output
+ * as a console table and a CSV file.
  */
 final class Results {
     static final List<String> CSV_HEADER = List.of("records", "value_bytes", "setting", "workload", "unit", "better",
-            "braid", "rocksdb", "in_memory", "braid_over_rocksdb", "goal", "goal_met", "braid_rounds",
-            "rocksdb_rounds", "in_memory_rounds");
+            "braid", "rocksdb", "in_memory", "braid_over_rocksdb", "goal", "goal_met", "braid_cpu_us_per_op",
+            "rocksdb_cpu_us_per_op", "in_memory_cpu_us_per_op", "cpu_rocksdb_over_braid", "braid_rounds",
+            "rocksdb_rounds", "in_memory_rounds", "braid_cpu_rounds", "rocksdb_cpu_rounds");
 
     private final Map<Size, Map<Row, Map<StoreKind, List<Double>>>> values = new LinkedHashMap<>();
+    private final Map<Size, Map<Row, Map<StoreKind, List<Double>>>> cpu = new LinkedHashMap<>();
 
-    void add(Size size, StoreKind kind, Map<Row, Double> figures) {
-        Map<Row, Map<StoreKind, List<Double>>> rows = values.computeIfAbsent(size, s -> new EnumMap<>(Row.class));
-        figures.forEach((row, v) -> rows.computeIfAbsent(row, r -> new EnumMap<>(StoreKind.class))
-                .computeIfAbsent(kind, k -> new ArrayList<>()).add(v));
+    void add(Size size, StoreKind kind, StoreRun.Figures figures) {
+        put(values, size, kind, figures.values());
+        put(cpu, size, kind, figures.cpuMicrosPerOp());
+    }
+
+    private static void put(Map<Size, Map<Row, Map<StoreKind, List<Double>>>> into, Size size, StoreKind kind,
+                            Map<Row, Double> figures) {
+        Map<Row, Map<StoreKind, List<Double>>> rows = into.computeIfAbsent(size, s -> new EnumMap<>(Row.class));
+        figures.forEach((row, v) -> {
+            if (!Double.isNaN(v)) {
+                rows.computeIfAbsent(row, r -> new EnumMap<>(StoreKind.class))
+                        .computeIfAbsent(kind, k -> new ArrayList<>()).add(v);
+            }
+        });
     }
 
     List<Size> sizes() {
@@ -43,7 +56,24 @@ final class Results {
 
     /** Median over the rounds, NaN when the kind has no figure. */
     double median(Size size, Row row, StoreKind kind) {
-        List<Double> l = rounds(size, row, kind);
+        return median(rounds(values, size, row, kind));
+    }
+
+    /** Median CPU microseconds per operation, NaN when unknown or not a throughput row. */
+    double cpuMedian(Size size, Row row, StoreKind kind) {
+        return median(rounds(cpu, size, row, kind));
+    }
+
+    /**
+     * RocksDB's CPU per operation over Braid's: above 1 means Braid needs less CPU, the same
+     * direction as the throughput ratio; steadier than it on a shared machine.
+     */
+    double cpuRatio(Size size, Row row) {
+        double r = cpuMedian(size, row, StoreKind.ROCKSDB) / cpuMedian(size, row, StoreKind.BRAID);
+        return Double.isInfinite(r) ? Double.NaN : r;
+    }
+
+    private static double median(List<Double> l) {
         if (l.isEmpty()) {
             return Double.NaN;
         }
@@ -63,18 +93,19 @@ final class Results {
         return row.goal.met(median(size, row, StoreKind.BRAID), ratio(size, row));
     }
 
-    private List<Double> rounds(Size size, Row row, StoreKind kind) {
-        return values.getOrDefault(size, Map.of()).getOrDefault(row, Map.of()).getOrDefault(kind, List.of());
+    private static List<Double> rounds(Map<Size, Map<Row, Map<StoreKind, List<Double>>>> from, Size size, Row row,
+                                       StoreKind kind) {
+        return from.getOrDefault(size, Map.of()).getOrDefault(row, Map.of()).getOrDefault(kind, List.of());
     }
 
     /** The table: one block per data set, rows grouped by memory setting. */
     void printTable(PrintStream out, long budgetBytes) {
-        String fmt = "%-40s %-12s %13s %13s %13s %9s  %-12s %s%n";
+        String fmt = "%-38s %-12s %12s %12s %12s %6s  %-12s %-4s %9s %9s %9s %6s%n";
         for (Size size : sizes()) {
             out.printf(Locale.ROOT, "%n%s (raw key+value %s per record)%n", size.label(),
                     Size.bytes(Dataset.KEY_BYTES + size.valueBytes()));
             String head = String.format(Locale.ROOT, fmt, "workload", "unit", "Braid", "RocksDB", "in-memory",
-                    "B/R", "goal", "met");
+                    "B/R", "goal", "met", "CPU us B", "CPU us R", "CPU us M", "R/B");
             out.print(head);
             out.println("-".repeat(head.length() - 1));
             Row.Setting setting = null;
@@ -92,8 +123,10 @@ final class Results {
                 out.printf(Locale.ROOT, fmt, row.label, row.unit, format(row, median(size, row, StoreKind.BRAID)),
                         format(row, median(size, row, StoreKind.ROCKSDB)),
                         format(row, median(size, row, StoreKind.IN_MEMORY)),
-                        Double.isNaN(ratio(size, row)) ? "-" : String.format(Locale.ROOT, "%.2f", ratio(size, row)),
-                        row.goal.describe(), met == null ? "" : met ? "yes" : "NO");
+                        ratioText(ratio(size, row)), row.goal.describe(), met == null ? "" : met ? "yes" : "NO",
+                        cpuText(cpuMedian(size, row, StoreKind.BRAID)), cpuText(cpuMedian(size, row, StoreKind.ROCKSDB)),
+                        cpuText(cpuMedian(size, row, StoreKind.IN_MEMORY)),
+                        Double.isNaN(cpuRatio(size, row)) ? "" : ratioText(cpuRatio(size, row)));
             }
         }
     }
@@ -108,8 +141,11 @@ final class Results {
                         row.setting.title, row.label.trim(), row.unit, row.higherIsBetter ? "higher" : "lower",
                         plain(median(size, row, StoreKind.BRAID)), plain(median(size, row, StoreKind.ROCKSDB)),
                         plain(median(size, row, StoreKind.IN_MEMORY)), plain(ratio(size, row)), row.goal.describe(),
-                        met == null ? "" : met.toString(), joined(size, row, StoreKind.BRAID),
-                        joined(size, row, StoreKind.ROCKSDB), joined(size, row, StoreKind.IN_MEMORY));
+                        met == null ? "" : met.toString(), plain(cpuMedian(size, row, StoreKind.BRAID)),
+                        plain(cpuMedian(size, row, StoreKind.ROCKSDB)), plain(cpuMedian(size, row, StoreKind.IN_MEMORY)),
+                        plain(cpuRatio(size, row)), joined(values, size, row, StoreKind.BRAID),
+                        joined(values, size, row, StoreKind.ROCKSDB), joined(values, size, row, StoreKind.IN_MEMORY),
+                        joined(cpu, size, row, StoreKind.BRAID), joined(cpu, size, row, StoreKind.ROCKSDB));
                 sb.append(f.stream().map(Results::csvField).collect(Collectors.joining(","))).append('\n');
             }
         }
@@ -121,8 +157,17 @@ final class Results {
         }
     }
 
-    private String joined(Size size, Row row, StoreKind kind) {
-        return rounds(size, row, kind).stream().map(Results::plain).collect(Collectors.joining(";"));
+    private static String joined(Map<Size, Map<Row, Map<StoreKind, List<Double>>>> from, Size size, Row row,
+                                 StoreKind kind) {
+        return rounds(from, size, row, kind).stream().map(Results::plain).collect(Collectors.joining(";"));
+    }
+
+    private static String ratioText(double r) {
+        return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.2f", r);
+    }
+
+    private static String cpuText(double us) {
+        return Double.isNaN(us) ? "" : String.format(Locale.ROOT, us < 10 ? "%.2f" : "%,.1f", us);
     }
 
     static String format(Row row, double v) {

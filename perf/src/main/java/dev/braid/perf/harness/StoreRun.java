@@ -1,5 +1,6 @@
 package dev.braid.perf.harness;
 
+import dev.braid.store.BraidStats;
 import java.io.PrintStream;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -24,6 +25,7 @@ import java.util.function.DoubleSupplier;
  * before it was opened, plus the native memory RocksDB reports ({@link OpenStore#nativeBytes()}).
  */
 final class StoreRun {
+    private static final double MIB = 1 << 20;
     /** A tenth of the raw data, but never below this (tiny data sets in the smoke test). */
     static final long MIN_TENTH_BUDGET = 1L << 20;
 
@@ -34,6 +36,11 @@ final class StoreRun {
     private final PrintStream log;
     private final int ops;
     private final Map<Row, Double> out = new EnumMap<>(Row.class);
+    private final Map<Row, Double> cpu = new EnumMap<>(Row.class);
+
+    /** One kind's figures of one round: each row's value, and for throughput rows the CPU per operation. */
+    record Figures(Map<Row, Double> values, Map<Row, Double> cpuMicrosPerOp) {
+    }
 
     private StoreRun(StoreKind kind, Dataset d, HarnessConfig c, Profiler profiler, PrintStream log) {
         this.kind = kind;
@@ -48,8 +55,7 @@ final class StoreRun {
         return Math.max(MIN_TENTH_BUDGET, d.rawBytes() / 10);
     }
 
-    static Map<Row, Double> run(StoreKind kind, Dataset d, HarnessConfig c, long seed, Profiler profiler,
-                                PrintStream log) {
+    static Figures run(StoreKind kind, Dataset d, HarnessConfig c, long seed, Profiler profiler, PrintStream log) {
         StoreRun r = new StoreRun(kind, d, c, profiler, log);
         r.defaults(new SplittableRandom(seed));
         if (kind.hasBudget()) {
@@ -58,7 +64,7 @@ final class StoreRun {
             r.budget(tenthBudget(d), new SplittableRandom(seed + 2), Row.TENTH_RESTORE, Row.TENTH_GET_HIT, null,
                     Row.TENTH_HELD, null, null);
         }
-        return r.out;
+        return new Figures(r.out, r.cpu);
     }
 
     private void defaults(SplittableRandom rnd) {
@@ -69,6 +75,8 @@ final class StoreRun {
             Restore.Times r = restore(s, "restore");
             out.put(Row.RESTORE_COMMIT, d.records() / Gets.seconds(r.untilCommitNanos()));
             out.put(Row.RESTORE_MERGED, d.records() / Gets.seconds(r.mergedNanos()));
+            cpu.put(Row.RESTORE_COMMIT, CpuClock.microsPerOp(0, r.untilCommitCpuNanos(), d.records()));
+            cpu.put(Row.RESTORE_MERGED, CpuClock.microsPerOp(0, r.mergedCpuNanos(), d.records()));
             step(Row.GET_HIT, () -> Gets.run(s, d, ops, rnd.split(), true));
             step(Row.GET_MISS, () -> Gets.run(s, d, ops, rnd.split(), false));
             step(Row.RANGE_100, () -> Scans.ranges(s, d, Math.max(1, ops / 20), rnd.split()));
@@ -100,6 +108,7 @@ final class StoreRun {
         try (OpenStore s = OpenStore.open(kind, budget, c.tmp())) {
             Restore.Times r = restore(s, restore.name().toLowerCase(Locale.ROOT));
             out.put(restore, d.records() / Gets.seconds(r.mergedNanos()));
+            cpu.put(restore, CpuClock.microsPerOp(0, r.mergedCpuNanos(), d.records()));
             step(hits, () -> Gets.run(s, d, ops, rnd.split(), true));
             if (misses != null) {
                 step(misses, () -> Gets.run(s, d, ops, rnd.split(), false));
@@ -125,10 +134,18 @@ final class StoreRun {
         return times[0];
     }
 
-    /** Collects the last step's garbage (untimed), then runs and records one timed step. */
+    /**
+     * Collects the last step's garbage (untimed), then runs and records one timed step: its figure
+     * (operations per second) and the process CPU per operation over it.
+     */
     private void step(Row row, DoubleSupplier body) {
         MemoryProbe.settle();
-        out.put(row, profiler.run(kind, sizeTag(), row.name().toLowerCase(Locale.ROOT), body));
+        long c0 = CpuClock.processNanos();
+        long t0 = System.nanoTime();
+        double figure = profiler.run(kind, sizeTag(), row.name().toLowerCase(Locale.ROOT), body);
+        long t1 = System.nanoTime();
+        out.put(row, figure);
+        cpu.put(row, CpuClock.microsPerOp(c0, CpuClock.processNanos(), figure * (t1 - t0) / 1e9));
     }
 
     private String sizeTag() {
@@ -138,9 +155,13 @@ final class StoreRun {
     /** The store's own memory figures, for the progress log. */
     private static String memoryNote(OpenStore s) {
         return switch (s.kind) {
-            case BRAID -> String.format(Locale.ROOT, "Braid memory used %.1f of %.1f MiB, %.0f segments, cache hit ratio %.3f",
-                    s.gauge("memory-used-bytes") / (1 << 20), s.gauge("memory-budget-bytes") / (1 << 20),
-                    s.gauge("segments"), s.gauge("cache-hit-ratio"));
+            case BRAID -> {
+                BraidStats st = OpenStore.braid(s.store()).stats();
+                yield String.format(Locale.ROOT, "Braid memory used %.1f of %.1f MiB, %d segments, cache hit ratio"
+                        + " %.3f; page file %.1f MiB (%d pages, %d free), log %.1f MiB",
+                        st.memoryUsedBytes() / MIB, st.memoryBudgetBytes() / MIB, st.segments(), st.cacheHitRatio(),
+                        st.pageFileBytes() / MIB, st.pageCount(), st.freePages(), st.logBytes() / MIB);
+            }
             case ROCKSDB -> String.format(Locale.ROOT, "RocksDB block cache %.1f MiB, memtables %.1f MiB,"
                             + " table readers %.1f MiB", s.gauge("block-cache-usage") / (1 << 20),
                     s.gauge("size-all-mem-tables") / (1 << 20), s.gauge("estimate-table-readers-mem") / (1 << 20));

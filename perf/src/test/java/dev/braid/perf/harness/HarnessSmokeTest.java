@@ -59,6 +59,9 @@ class HarnessSmokeTest {
                     assertEquals(applies, !Double.isNaN(m), size.label() + " " + row + " " + kind);
                     if (applies) {
                         assertTrue(m > 0 && Double.isFinite(m), size.label() + " " + row + " " + kind + " = " + m);
+                        if (row.higherIsBetter && CpuClock.processNanos() >= 0) {
+                            assertTrue(r.cpuMedian(size, row, kind) >= 0, "CPU of " + row + " " + kind);
+                        }
                     }
                 }
                 assertTrue(text.contains(row.label), "table row " + row.label);
