@@ -124,6 +124,16 @@ public final class Braid implements AutoCloseable {
         engine.write(batch.ops(), batch.isUnlogged());
     }
 
+    /**
+     * Deletes every key of {@code range}, atomically with the next commit like any write, and visible
+     * at once. Meant for dropping whole key ranges (a window store's expired time segment): the pages
+     * of the B+tree that lie wholly inside the range are to be freed without being rewritten.
+     */
+    public void deleteRange(KeyRange range) {
+        Objects.requireNonNull(range, "range");
+        engine.deleteRange(range.fromRef(), range.fromInclusive(), range.toRef(), range.toInclusive());
+    }
+
     /** Iterates {@code range} in ascending key order. */
     public BraidIterator iterator(KeyRange range) {
         return new BraidIterator(engine, Objects.requireNonNull(range, "range"), false);

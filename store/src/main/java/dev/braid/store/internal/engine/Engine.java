@@ -1,6 +1,7 @@
 package dev.braid.store.internal.engine;
 
 import dev.braid.store.BraidException;
+import dev.braid.store.Entry;
 import dev.braid.store.BraidIOException;
 import dev.braid.store.BraidOptions;
 import dev.braid.store.BraidStats;
@@ -270,6 +271,28 @@ public final class Engine implements StoreEngine {
             for (WriteBatch.Op op : ops) {
                 apply(op.key(), op.value(), op.blind());
                 pager.maybeSpill(spillLimitBytes); // between operations: a large batch stays in budget
+            }
+        });
+    }
+
+    /**
+     * Deletes every key of the range (first version: a delete per key, read in batches). The
+     * wholesale drop of whole tree pages is to come; the semantics stay: atomic with the next commit,
+     * visible at once.
+     */
+    public void deleteRange(byte[] from, boolean fromInc, byte[] to, boolean toInc) {
+        write(() -> {
+            byte[] after = null;
+            while (true) {
+                ScanBatch batch = readPath.scan(from, fromInc, to, toInc, false, after, 1024, 1L << 20);
+                for (Entry e : batch.entries()) {
+                    apply(e.key(), null, false);
+                    pager.maybeSpill(spillLimitBytes);
+                }
+                if (batch.endReached() || batch.resumeKey() == null) {
+                    return;
+                }
+                after = batch.resumeKey();
             }
         });
     }

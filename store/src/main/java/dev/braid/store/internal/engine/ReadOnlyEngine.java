@@ -242,6 +242,11 @@ public final class ReadOnlyEngine implements StoreEngine {
     }
 
     @Override
+    public void deleteRange(byte[] from, boolean fromInc, byte[] to, boolean toInc) {
+        throw refused();
+    }
+
+    @Override
     public void commit(Map<String, String> meta) {
         throw refused();
     }

@@ -35,6 +35,9 @@ public interface StoreEngine {
 
     void write(List<WriteBatch.Op> ops, boolean unlogged);
 
+    /** Deletes every key of the range. */
+    void deleteRange(byte[] from, boolean fromInc, byte[] to, boolean toInc);
+
     void commit(Map<String, String> meta);
 
     void finishMerges();

@@ -1,0 +1,116 @@
+package dev.braid.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Braid#deleteRange}: keys of the range vanish from the tree, the segments and the write
+ * buffer alike, keys outside stay, the deletion is atomic with the next commit and survives a
+ * reopen; against a TreeMap model with random ranges.
+ */
+class DeleteRangeTest {
+    @TempDir
+    Path dir;
+
+    private static final BraidOptions OPTS = BraidOptions.builder().pageSizeBytes(1024).cacheBytes(1L << 20)
+            .writeBufferBytes(8 * 1024).build();
+
+    @Test
+    void dropsRangesAcrossTreeSegmentsAndBuffer() {
+        Random rnd = new Random(11);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+        try (Braid b = Braid.open(dir, OPTS)) {
+            for (int round = 0; round < 30; round++) {
+                for (int i = 0; i < 500; i++) {
+                    byte[] k = key(rnd.nextInt(20_000));
+                    byte[] v = ("v" + round + "-" + i).getBytes();
+                    if (rnd.nextBoolean()) {
+                        b.put(k, v);
+                    } else {
+                        b.blindPut(k, v);
+                    }
+                    model.put(k, v);
+                }
+                int a = rnd.nextInt(20_000);
+                int c = Math.min(20_000, a + rnd.nextInt(3_000));
+                KeyRange r = rnd.nextInt(4) == 0 ? KeyRange.of(key(a), false, key(c), true) : KeyRange.closed(key(a), key(c));
+                b.deleteRange(r);
+                model.keySet().removeIf(r::contains);
+                if (round % 3 == 0) {
+                    b.commit(Map.of("round", "" + round));
+                }
+                assertEquals(model.size(), b.count(), "round " + round);
+            }
+            b.commit(Map.of());
+            verify(b, model);
+        }
+        try (Braid b = Braid.open(dir, OPTS)) {
+            verify(b, model);
+            assertEquals(java.util.List.of(), b.check());
+            b.finishMerges();
+            verify(b, model);
+        }
+    }
+
+    @Test
+    void uncommittedRangeDeleteIsGoneAfterReopen() {
+        try (Braid b = Braid.open(dir, OPTS)) {
+            for (int i = 0; i < 5_000; i++) {
+                b.put(key(i), key(i));
+            }
+            b.commit(Map.of());
+            b.deleteRange(KeyRange.closed(key(100), key(4_000)));
+            assertNull(b.get(key(2_000)));
+            assertEquals(1_099, b.count());
+        }
+        try (Braid b = Braid.open(dir, OPTS)) {
+            assertEquals(5_000, b.count());
+            assertArrayEquals(key(2_000), b.get(key(2_000)));
+        }
+    }
+
+    @Test
+    void emptyAndWholeRanges() {
+        try (Braid b = Braid.open(dir, OPTS)) {
+            for (int i = 0; i < 3_000; i++) {
+                b.blindPut(key(i), key(i));
+            }
+            b.deleteRange(KeyRange.closed(key(5), key(4)));
+            assertEquals(3_000, b.count());
+            b.deleteRange(KeyRange.all());
+            assertEquals(0, b.count());
+            try (BraidIterator it = b.iterator(KeyRange.all())) {
+                assertFalse(it.hasNext());
+            }
+            b.commit(Map.of());
+            assertEquals(java.util.List.of(), b.check());
+        }
+    }
+
+    private static void verify(Braid b, TreeMap<byte[], byte[]> model) {
+        assertEquals(model.size(), b.count());
+        try (BraidIterator it = b.iterator(KeyRange.all())) {
+            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
+                Entry got = it.next();
+                assertArrayEquals(e.getKey(), got.key());
+                assertArrayEquals(e.getValue(), got.value());
+            }
+            assertFalse(it.hasNext());
+        }
+    }
+
+    private static byte[] key(int i) {
+        return ByteBuffer.allocate(4).putInt(i).array();
+    }
+}
