@@ -59,6 +59,8 @@ class SpaceReuseTest {
                 }
             }
             BraidStats s = b.stats();
+            System.out.printf("SpaceReuseTest: 300 small commits: %d pages (%d free), %d after 100 commits%n",
+                    s.pageCount(), s.freePages(), pagesAt100);
             assertTrue(s.pageCount() < 2 * pagesAt100 + 200, "pages after 300 commits " + s.pageCount()
                     + " vs " + pagesAt100 + " after 100 (free " + s.freePages() + ")");
             assertTrue(s.pageCount() < 5_000, "pages: " + s.pageCount());
@@ -106,6 +108,7 @@ class SpaceReuseTest {
             }
             verify(b, model);
             assertEquals(List.of(), b.check());
+            System.out.println("SpaceReuseTest: page count after each restore round: " + Arrays.toString(pages));
             assertTrue(pages[pages.length - 1] < pages[1] * 3 / 2, "page counts per round " + Arrays.toString(pages));
         }
         try (Braid b = Braid.open(dir, opts)) {
