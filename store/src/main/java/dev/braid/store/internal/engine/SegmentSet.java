@@ -71,6 +71,22 @@ final class SegmentSet {
             }
         }, pager.cache(), pager.pageSize());
         this.nextId = 1;
+        pager.setSparePages(this::takePage);
+    }
+
+    private boolean placing; // a manifest is being written: its free runs must not change under it
+
+    /** A single page of a free run for the tree or a blob (S4 holds for it; the log is fine too). */
+    private int takePage() {
+        if (placing) {
+            return 0;
+        }
+        promote();
+        int p = free.takeFirstPage();
+        if (p != 0) {
+            changed = true;
+        }
+        return p;
     }
 
     /**
@@ -439,10 +455,15 @@ final class SegmentSet {
         }
         Manifest m = new Manifest(nextId, infos, List.copyOf(reservations), freeRunsForManifest());
         if (!m.isEmpty()) {
-            BlobRef ref = tree.blobs().write(m.encode());
-            h.manifestPage = ref.page();
-            h.manifestCrc = ref.crc();
-            h.manifestLength = ref.length();
+            placing = true;
+            try {
+                BlobRef ref = tree.blobs().write(m.encode());
+                h.manifestPage = ref.page();
+                h.manifestCrc = ref.crc();
+                h.manifestLength = ref.length();
+            } finally {
+                placing = false;
+            }
         }
         changed = false;
     }

@@ -70,6 +70,22 @@ public final class FreeRuns {
         return new Run(start, n);
     }
 
+    /** Takes the first page of the lowest run, or returns 0 when there is none. */
+    public int takeFirstPage() {
+        Map.Entry<Integer, Integer> first = runs.firstEntry();
+        if (first == null) {
+            return 0;
+        }
+        int start = first.getKey();
+        int n = first.getValue();
+        runs.remove(start);
+        if (n > 1) {
+            runs.put(start + 1, n - 1);
+        }
+        pages--;
+        return start;
+    }
+
     /**
      * Removes the run that ends at {@code end} (the end of the file) and returns it, or null: so
      * that the file's page count can shrink instead of keeping free pages at its end.

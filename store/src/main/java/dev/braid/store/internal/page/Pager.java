@@ -127,9 +127,29 @@ public final class Pager {
         return dirty.containsKey(pageNo) || spilled.containsKey(pageNo);
     }
 
-    /** A page number to write a new page at: a free page, or one past the end of the file. */
+    /** Another source of single free pages (0: none now). */
+    @FunctionalInterface
+    public interface PageSource {
+        int takePage();
+    }
+
+    private PageSource spare = () -> 0;
+
+    /** Set once by the engine: free runs lend single pages when the free list is empty. */
+    public void setSparePages(PageSource source) {
+        this.spare = source;
+    }
+
+    /**
+     * A page number to write a new page at: a free page, else a page of a free run, else one past
+     * the end of the file.
+     */
     public int allocate() throws IOException {
         int p = freeList.allocate();
+        if (p != 0) {
+            return p;
+        }
+        p = spare.takePage();
         if (p != 0) {
             return p;
         }
