@@ -19,6 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
@@ -83,7 +84,8 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         Map<String, Object> appConfigs = context.appConfigs();
         BraidConfig config = BraidConfig.from(appConfigs);
         Path dir = StoreDirectory.of(context.stateDir().toPath(), name);
-        StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name);
+        StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name,
+                isGlobal(context.taskId()));
         try {
             this.context = context;
             this.errors = new ErrorMapping(name, context.taskId());
@@ -333,6 +335,17 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         } catch (BraidException e) {
             throw errors.translate(e);
         }
+    }
+
+    /**
+     * Whether {@code taskId} is the global task's: Kafka 4.3.1 gives global stores the id -1_-1
+     * (GlobalProcessorContextImpl). A global store is checked in full when it opens, because Kafka has no
+     * way to rebuild one found damaged later: GlobalStateManagerImpl.initialize reads the committed
+     * offsets right after init and restores from them, and any failure after that (at the restore's
+     * commit, GlobalStateUpdateTask.flushState) kills the global thread, before the store is closed.
+     */
+    static boolean isGlobal(TaskId taskId) {
+        return taskId != null && taskId.subtopology() < 0;
     }
 
     private Braid openBraid() {
