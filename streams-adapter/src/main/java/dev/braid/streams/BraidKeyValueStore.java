@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * restores and standby updates go through {@link BraidRestoreCallback} as blind writes. The store
  * manages its changelog offsets (KIP-1035): {@link #commit(Map)} makes the data, the offsets and the
  * IQv2 position durable in one Braid commit ({@link CommitMetadata}), so after a crash it reopens
- * exactly at its last commit.
+ * exactly at its last commit. Under exactly-once Kafka 4.3.1 calls {@link #commit(Map)} only when a task
+ * finishes restoring, is suspended or closes; with {@link BraidClientSupplier} the store also commits
+ * after each committed transaction of its stream thread ({@code commitAfterKafkaTransaction}).
  *
  * <p>Thread safety: one writer (the stream thread) and any number of interactive-query readers
  * calling {@code get}, the range methods, {@link #approximateNumEntries()} and {@link #query} at the
@@ -62,6 +64,10 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     private volatile StateStoreContext context;
     private volatile Position position = Position.emptyPosition(); // its components are concurrent maps
     private volatile ErrorMapping errors;
+    // The KafkaTransactions number seen at the previous processing write, 0 for none, -1 for no write
+    // since open or since Kafka's last commit(offsets). Written by the writing thread and by commit, which
+    // Kafka may call on its state-updater thread: volatile.
+    private volatile long seenTransaction = -1;
     private BraidStoreMetrics metrics; // stream thread only
 
     BraidKeyValueStore(String name, String metricsScope, BraidStoreOptions overrides) {
@@ -128,6 +134,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     public void put(Bytes key, byte[] value) {
         Objects.requireNonNull(key, "key cannot be null");
         Braid b = openBraid();
+        commitAfterKafkaTransaction();
         try {
             if (value == null) {
                 b.delete(key.get());
@@ -163,6 +170,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
             }
         }
         Braid b = openBraid();
+        commitAfterKafkaTransaction();
         try {
             b.write(batch);
         } catch (BraidException e) {
@@ -245,6 +253,43 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
         Objects.requireNonNull(changelogOffsets, "changelogOffsets");
+        seenTransaction = -1;
+        commitNow(changelogOffsets);
+    }
+
+    /**
+     * Under exactly-once, Kafka 4.3.1 never calls {@link #commit(Map)} while a task runs (StreamTask.postCommit
+     * checkpoints a RUNNING task only when not EOS or enforced). With {@link BraidClientSupplier}, the
+     * stream thread's producer reports each committed transaction ({@link KafkaTransactions}); the first
+     * write after one commits the store before it writes. That is safe: every earlier write was sent to the
+     * changelog, in the same call, before that transaction committed, and a write of a transaction that
+     * failed to commit never gets here (the number goes up only on success, and Kafka closes such a task
+     * dirty and wipes its state under exactly-once). The offset committed is the highest acknowledged on
+     * the store's changelog partition by then: the store's own last record, or one before it (a changelog
+     * replay is idempotent). The partition is the one of Kafka's last commit; without one, or with no
+     * newer offset, nothing is committed.
+     */
+    private void commitAfterKafkaTransaction() {
+        KafkaTransactions.Committed last = KafkaTransactions.lastOnThisThread();
+        long number = last == null ? 0 : last.number();
+        long seen = seenTransaction;
+        seenTransaction = number;
+        if (seen < 0 || number <= seen) {
+            return;
+        }
+        Map<TopicPartition, Long> known = committedOffsets;
+        if (known.size() != 1) {
+            return;
+        }
+        TopicPartition changelog = known.keySet().iterator().next();
+        Long acked = last.ackedOffsets().get(changelog);
+        Long committed = known.get(changelog);
+        if (acked != null && (committed == null || acked > committed)) {
+            commitNow(Map.of(changelog, acked));
+        }
+    }
+
+    private void commitNow(Map<TopicPartition, Long> changelogOffsets) {
         Braid b = openBraid();
         CommitMetadata metadata = new CommitMetadata(changelogOffsets, position);
         try {

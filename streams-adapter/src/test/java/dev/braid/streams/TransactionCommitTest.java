@@ -1,0 +1,111 @@
+package dev.braid.streams;
+
+import static dev.braid.streams.StoreFixture.b;
+import static dev.braid.streams.StoreFixture.s;
+import static dev.braid.streams.StoreFixture.v;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KeyValue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Commits made for exactly-once from the transactions {@link BraidClientSupplier}'s producer reports
+ * ({@link KafkaTransactions}): the first write after a committed transaction commits what was written
+ * before it, with the acknowledged offset of the store's changelog partition; nothing else commits. Each
+ * check reopens the store without a commit (as after a SIGKILL) to see what is durable.
+ */
+class TransactionCommitTest {
+    private static final TopicPartition CHANGELOG = new TopicPartition("app-store-changelog", 0);
+    private static final TopicPartition OTHER = new TopicPartition("app-other-changelog", 0);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theFirstWriteAfterACommittedTransactionCommitsWhatCameBefore() {
+        TestStoreContext ctx = StoreFixture.context(dir);
+        BraidKeyValueStore store = restored(ctx, "s");
+        store.put(b("a"), v("1")); // transaction 1
+        store.putAll(List.of(KeyValue.pair(b("b"), v("2")), KeyValue.pair(b("c"), v("3"))));
+        KafkaTransactions.committed(Map.of(CHANGELOG, 13L, OTHER, 99L));
+        assertEquals(10L, store.committedOffset(CHANGELOG), "nothing commits before the next write");
+        store.delete(b("a")); // transaction 2, never committed: the process dies
+        assertEquals(13L, store.committedOffset(CHANGELOG));
+        store.close(); // like a crash: writes since the last commit are dropped
+
+        BraidKeyValueStore reopened = StoreFixture.open(ctx, "s");
+        try {
+            assertEquals(13L, reopened.committedOffset(CHANGELOG));
+            assertEquals("1", s(reopened.get(b("a"))), "the delete of the uncommitted transaction is not there");
+            assertEquals("2", s(reopened.get(b("b"))));
+            assertEquals("3", s(reopened.get(b("c"))));
+            assertEquals("base", s(reopened.get(b("restored"))));
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
+    void withoutANewCommittedTransactionNothingCommits() {
+        TestStoreContext ctx = StoreFixture.context(dir);
+        KafkaTransactions.committed(Map.of(CHANGELOG, 50L)); // before the store existed
+        BraidKeyValueStore store = restored(ctx, "s");
+        store.put(b("a"), v("1")); // the first write since Kafka's commit only notes the transaction
+        store.put(b("b"), v("2"));
+        assertEquals(10L, store.committedOffset(CHANGELOG));
+        store.close();
+        assertDurable(ctx, "s", 10L, null);
+    }
+
+    @Test
+    void aTransactionThatDidNotWriteTheChangelogCommitsNothing() {
+        TestStoreContext ctx = StoreFixture.context(dir);
+        BraidKeyValueStore store = restored(ctx, "s");
+        store.put(b("a"), v("1"));
+        KafkaTransactions.committed(Map.of(OTHER, 7L));
+        store.put(b("b"), v("2"));
+        KafkaTransactions.committed(Map.of(CHANGELOG, 9L)); // not past Kafka's own commit at 10
+        store.put(b("c"), v("3"));
+        store.close();
+        assertDurable(ctx, "s", 10L, null);
+    }
+
+    @Test
+    void kafkasOwnCommitStartsOver() {
+        TestStoreContext ctx = StoreFixture.context(dir);
+        BraidKeyValueStore store = restored(ctx, "s");
+        store.put(b("a"), v("1"));
+        store.commit(Map.of(CHANGELOG, 20L)); // e.g. the task is suspended
+        KafkaTransactions.committed(Map.of(CHANGELOG, 30L)); // reported before any write since
+        store.put(b("b"), v("2"));
+        assertEquals(20L, store.committedOffset(CHANGELOG));
+        store.close();
+        assertDurable(ctx, "s", 20L, "1");
+    }
+
+    /** A store whose restore Kafka committed at changelog offset 10. */
+    private static BraidKeyValueStore restored(TestStoreContext ctx, String name) {
+        BraidKeyValueStore store = StoreFixture.open(ctx, name);
+        store.put(b("restored"), v("base"));
+        store.commit(Map.of(CHANGELOG, 10L));
+        return store;
+    }
+
+    private static void assertDurable(TestStoreContext ctx, String name, long offset, String a) {
+        BraidKeyValueStore reopened = StoreFixture.open(ctx, name);
+        try {
+            assertEquals(offset, reopened.committedOffset(CHANGELOG));
+            assertEquals(a, s(reopened.get(b("a"))));
+            assertNull(reopened.get(b("b")));
+            assertEquals("base", s(reopened.get(b("restored"))));
+        } finally {
+            reopened.close();
+        }
+    }
+}
