@@ -36,9 +36,11 @@ class GlobalStoreCorruptionTest {
      * offset, and the restore's commit (which drains the restored tail into the tree) would read a damaged
      * page: "Failed to commit global state store", the global thread dies, the application stays in
      * REBALANCING for ever (Kafka 4.3.1 has no task-corrupted path for global stores:
-     * GlobalStreamThread.initialize closes the state consumer, whose flushState fails again before the
-     * store is closed). So the adapter checks a global store in full when it opens and moves a damaged one
-     * aside before Kafka reads its committed offset.
+     * GlobalStreamThread.initialize, lines 434-438, closes the state consumer, whose close(false) runs
+     * flushState again and fails before stateMgr.close(), GlobalStateUpdateTask lines 144-148; and the
+     * committed offset is read right after init, GlobalStateManagerImpl lines 189-228). So the adapter
+     * checks a global store in full when it opens and moves a damaged one aside before Kafka reads its
+     * committed offset.
      */
     @Test
     void damagedDataPagesAreRebuiltFromTheTopic() throws Exception {

@@ -384,7 +384,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
 
     /**
      * Whether {@code taskId} is the global task's: Kafka 4.3.1 gives global stores the id -1_-1
-     * (GlobalProcessorContextImpl). A global store is checked in full when it opens, because Kafka has no
+     * (GlobalProcessorContextImpl, line 51). A global store is checked in full when it opens, because Kafka has no
      * way to rebuild one found damaged later: GlobalStateManagerImpl.initialize reads the committed
      * offsets right after init and restores from them, and any failure after that (at the restore's
      * commit, GlobalStateUpdateTask.flushState) kills the global thread, before the store is closed.
