@@ -89,6 +89,21 @@ class TransactionCommitTest {
         assertDurable(ctx, "s", 20L, "1");
     }
 
+    /** A transaction committed by another thread's producer says nothing about this thread's writes. */
+    @Test
+    void aTransactionOfAnotherThreadCommitsNothing() throws InterruptedException {
+        TestStoreContext ctx = StoreFixture.context(dir);
+        BraidKeyValueStore store = restored(ctx, "s");
+        store.put(b("a"), v("1"));
+        Thread other = new Thread(() -> KafkaTransactions.committed(Map.of(CHANGELOG, 40L)));
+        other.start();
+        other.join();
+        store.put(b("b"), v("2"));
+        assertEquals(10L, store.committedOffset(CHANGELOG));
+        store.close();
+        assertDurable(ctx, "s", 10L, null);
+    }
+
     /** A store whose restore Kafka committed at changelog offset 10. */
     private static BraidKeyValueStore restored(TestStoreContext ctx, String name) {
         BraidKeyValueStore store = StoreFixture.open(ctx, name);
