@@ -258,16 +258,16 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     }
 
     /**
-     * Under exactly-once, Kafka 4.3.1 never calls {@link #commit(Map)} while a task runs (StreamTask.postCommit
-     * checkpoints a RUNNING task only when not EOS or enforced). With {@link BraidClientSupplier}, the
-     * stream thread's producer reports each committed transaction ({@link KafkaTransactions}); the first
-     * write after one commits the store before it writes. That is safe: every earlier write was sent to the
-     * changelog, in the same call, before that transaction committed, and a write of a transaction that
-     * failed to commit never gets here (the number goes up only on success, and Kafka closes such a task
-     * dirty and wipes its state under exactly-once). The offset committed is the highest acknowledged on
-     * the store's changelog partition by then: the store's own last record, or one before it (a changelog
-     * replay is idempotent). The partition is the one of Kafka's last commit; without one, or with no
-     * newer offset, nothing is committed.
+     * Under exactly-once, Kafka 4.3.1 never calls {@link #commit(Map)} while a task runs
+     * (StreamTask.postCommit checkpoints a RUNNING task only when not EOS or enforced). With
+     * {@link BraidClientSupplier}, the stream thread's producer reports each committed transaction
+     * ({@link KafkaTransactions}); the first write after one commits the store before it writes. That is safe:
+     * every earlier write was sent to the changelog, in the same call, before that transaction committed,
+     * and a write of a transaction that failed to commit never gets here (the number goes up only on
+     * success, and Kafka closes such a task dirty and wipes its state under exactly-once). The offset
+     * committed is the highest acknowledged on the store's changelog partition by then: the store's own
+     * last record, or one before it (a changelog replay is idempotent). The partition is the one of Kafka's
+     * last commit; without one, or with no newer offset, nothing is committed.
      */
     private void commitAfterKafkaTransaction() {
         KafkaTransactions.Committed last = KafkaTransactions.lastOnThisThread();
@@ -384,10 +384,10 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
 
     /**
      * Whether {@code taskId} is the global task's: Kafka 4.3.1 gives global stores the id -1_-1
-     * (GlobalProcessorContextImpl, line 51). A global store is checked in full when it opens, because Kafka has no
-     * way to rebuild one found damaged later: GlobalStateManagerImpl.initialize reads the committed
-     * offsets right after init and restores from them, and any failure after that (at the restore's
-     * commit, GlobalStateUpdateTask.flushState) kills the global thread, before the store is closed.
+     * (GlobalProcessorContextImpl, line 51). A global store is checked in full when it opens, because Kafka
+     * has no way to rebuild one found damaged later: GlobalStateManagerImpl.initialize reads the committed
+     * offsets right after init and restores from them, and any failure after that (at the restore's commit,
+     * GlobalStateUpdateTask.flushState) kills the global thread, before the store is closed.
      */
     static boolean isGlobal(TaskId taskId) {
         return taskId != null && taskId.subtopology() < 0;

@@ -48,23 +48,22 @@ final class StoreDirectory {
     static Opened open(Path dir, BraidOptions options, String storeName, boolean verify) {
         try {
             Braid braid = Braid.open(dir, options);
+            RuntimeException damage;
             try {
-                if (verify) {
-                    List<IntegrityFinding> findings = braid.check();
-                    if (!findings.isEmpty()) {
-                        closeQuietly(braid, storeName);
-                        return reopenEmpty(dir, options, storeName, new IllegalStateException(
-                                findings.size() + " integrity finding(s), the first: " + findings.get(0)));
-                    }
+                List<IntegrityFinding> findings = verify ? braid.check() : List.of();
+                if (findings.isEmpty()) {
+                    return new Opened(braid, CommitMetadata.decode(braid.committedMetadata()), null);
                 }
-                return new Opened(braid, CommitMetadata.decode(braid.committedMetadata()), null);
-            } catch (IllegalStateException | CorruptionException damaged) {
-                closeQuietly(braid, storeName);
-                return reopenEmpty(dir, options, storeName, damaged);
+                damage = new IllegalStateException(
+                        findings.size() + " integrity finding(s), the first: " + findings.get(0));
+            } catch (IllegalStateException | CorruptionException damaged) { // unreadable metadata, or check()
+                damage = damaged;
             } catch (RuntimeException e) {
-                braid.close();
+                closeQuietly(braid, storeName);
                 throw e;
             }
+            closeQuietly(braid, storeName);
+            return reopenEmpty(dir, options, storeName, damage);
         } catch (CorruptionException | IncompatibleFormatException damaged) {
             return reopenEmpty(dir, options, storeName, damaged);
         } catch (BraidException e) {
