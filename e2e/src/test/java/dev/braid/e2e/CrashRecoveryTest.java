@@ -51,9 +51,10 @@ class CrashRecoveryTest {
 
     /**
      * With {@link dev.braid.streams.BraidClientSupplier} the stream thread's producer reports each committed
-     * transaction and the store commits at its next write (BraidKeyValueStore.commitAfterKafkaTransaction),
-     * so a restart restores only the tail after the last committed transaction, and every update is still
-     * applied exactly once: no write of the transaction the kill aborted survives the restart.
+     * transaction and the stores written in it commit right then (BraidKeyValueStore.commitAfterKafkaTransaction),
+     * so a restart restores only the tail after the last committed transaction (at most the transaction whose
+     * commit the kill interrupted), and every update is still applied exactly once: no write of the
+     * transaction the kill aborted survives the restart.
      *
      * <p>What Kafka 4.3.1 does (kafka-streams-4.3.1-sources.jar, org/apache/kafka/streams/processor/internals):
      * the regular commit, TaskExecutor.commitTasksAndMaybeUpdateCommittableOffsets (lines 139-163), calls

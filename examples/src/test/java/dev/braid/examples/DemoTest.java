@@ -39,8 +39,6 @@ class DemoTest {
         assertEquals(40_000, s.words(), out);
         assertEquals(0, s.overCount(), out);
         assertEquals(s.distinctWords(), s.exactCounts(), out);
-        // the caching store writes its inner store only when the cache flushes, at the next commit, so the
-        // store's commit lags one commit interval more than under at-least-once (one run: 878 of 3,930);
         // without the supplier the restart restores the whole changelog (the first run started empty)
         assertTrue(s.restoredRecords() * 2 < s.changelogOffsetsAtKill(),
                 "a restart restores the tail, not the changelog: " + out);

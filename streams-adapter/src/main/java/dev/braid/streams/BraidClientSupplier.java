@@ -27,8 +27,8 @@ import org.apache.kafka.streams.KafkaClientSupplier;
  * ({@code StreamTask.postCommit}). So after a SIGKILL a Braid store reopens at its state of the last
  * restore or clean close and Kafka restores everything since. The producer returned here records, for
  * each partition, the offset of the last record acknowledged, and after each successful
- * {@code commitTransaction()} publishes them for the calling thread ({@link KafkaTransactions}); a store
- * then commits at its next write (see {@link BraidKeyValueStore}). Stateless; thread safe.
+ * {@code commitTransaction()} has the stores written on the calling thread since the previous one commit
+ * with them ({@link KafkaTransactions}, {@link BraidKeyValueStore}). Stateless; thread safe.
  */
 public final class BraidClientSupplier implements KafkaClientSupplier {
     /** Public, without arguments: Kafka creates it from {@code default.client.supplier}. */
@@ -66,8 +66,8 @@ public final class BraidClientSupplier implements KafkaClientSupplier {
 
     /**
      * Kafka's producer; remembers the highest acknowledged offset of each partition (callbacks run on the
-     * producer's I/O thread, hence the concurrent map) and reports each successful commit on the
-     * committing thread. A failed or aborted transaction reports nothing.
+     * producer's I/O thread, hence the concurrent map) and reports each begun transaction, each
+     * successful commit and each abort on the calling thread. A failed commit reports nothing.
      */
     private static final class ObservingProducer extends KafkaProducer<byte[], byte[]> {
         private final Map<TopicPartition, Long> ackedOffsets = new ConcurrentHashMap<>();
@@ -90,9 +90,24 @@ public final class BraidClientSupplier implements KafkaClientSupplier {
         }
 
         @Override
+        public void beginTransaction() {
+            super.beginTransaction();
+            KafkaTransactions.begun();
+        }
+
+        @Override
         public void commitTransaction() {
             super.commitTransaction();
             KafkaTransactions.committed(ackedOffsets);
+        }
+
+        @Override
+        public void abortTransaction() {
+            try {
+                super.abortTransaction();
+            } finally {
+                KafkaTransactions.aborted(); // even if it failed, the broker aborts it at the timeout
+            }
         }
     }
 }

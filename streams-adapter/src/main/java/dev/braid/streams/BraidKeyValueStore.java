@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * IQv2 position durable in one Braid commit ({@link CommitMetadata}), so after a crash it reopens
  * exactly at its last commit. Under exactly-once Kafka 4.3.1 calls {@link #commit(Map)} only when a task
  * finishes restoring, is suspended or closes; with {@link BraidClientSupplier} the store also commits
- * after each committed transaction of its stream thread ({@code commitAfterKafkaTransaction}).
+ * right after each committed transaction with its writes ({@code commitAfterKafkaTransaction}).
  *
  * <p>Thread safety: one writer (the stream thread) and any number of interactive-query readers
  * calling {@code get}, the range methods, {@link #approximateNumEntries()} and {@link #query} at the
@@ -64,10 +64,20 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     private volatile StateStoreContext context;
     private volatile Position position = Position.emptyPosition(); // its components are concurrent maps
     private volatile ErrorMapping errors;
-    // The KafkaTransactions number seen at the previous processing write, 0 for none, -1 for no write
-    // since open or since Kafka's last commit(offsets). Written by the writing thread and by commit, which
-    // Kafka may call on its state-updater thread: volatile.
-    private volatile long seenTransaction = -1;
+    private final KafkaTransactions.Participant transactions = new KafkaTransactions.Participant() {
+        @Override
+        public void transactionCommitted(Map<TopicPartition, Long> ackedOffsets) {
+            commitAfterKafkaTransaction(ackedOffsets);
+        }
+
+        @Override
+        public void transactionAborted() {
+            abortedWrites = true;
+        }
+    };
+    // Set when a Kafka transaction with writes of this store aborted; cleared by Kafka's commit(offsets).
+    // Written on the stream thread, and by commit, which Kafka may call on its state-updater thread.
+    private volatile boolean abortedWrites;
     private BraidStoreMetrics metrics; // stream thread only
 
     BraidKeyValueStore(String name, String metricsScope, BraidStoreOptions overrides) {
@@ -98,6 +108,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
             this.braid = opened.braid();
             this.position = opened.metadata().position();
             this.committedOffsets = opened.metadata().offsets();
+            this.abortedWrites = false; // Kafka may init a store again after closing it dirty
             boolean consistency = StreamsConfig.InternalConfig.getBoolean(
                     appConfigs, StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, false);
             context.register(root, new BraidRestoreCallback(opened.braid(), position, consistency, errors));
@@ -134,7 +145,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     public void put(Bytes key, byte[] value) {
         Objects.requireNonNull(key, "key cannot be null");
         Braid b = openBraid();
-        commitAfterKafkaTransaction();
+        KafkaTransactions.join(transactions);
         try {
             if (value == null) {
                 b.delete(key.get());
@@ -170,7 +181,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
             }
         }
         Braid b = openBraid();
-        commitAfterKafkaTransaction();
+        KafkaTransactions.join(transactions);
         try {
             b.write(batch);
         } catch (BraidException e) {
@@ -253,36 +264,30 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
         Objects.requireNonNull(changelogOffsets, "changelogOffsets");
-        seenTransaction = -1;
+        abortedWrites = false;
         commitNow(changelogOffsets);
     }
 
     /**
      * Under exactly-once, Kafka 4.3.1 never calls {@link #commit(Map)} while a task runs
      * (StreamTask.postCommit checkpoints a RUNNING task only when not EOS or enforced). With
-     * {@link BraidClientSupplier}, the stream thread's producer reports each committed transaction
-     * ({@link KafkaTransactions}); the first write after one commits the store before it writes. That is safe:
-     * every earlier write was sent to the changelog, in the same call, before that transaction committed,
-     * and a write of a transaction that failed to commit never gets here (the number goes up only on
-     * success, and Kafka closes such a task dirty and wipes its state under exactly-once). The offset
-     * committed is the highest acknowledged on the store's changelog partition by then: the store's own
-     * last record, or one before it (a changelog replay is idempotent). The partition is the one of Kafka's
-     * last commit; without one, or with no newer offset, nothing is committed.
+     * {@link BraidClientSupplier}, every write joins the current Kafka transaction of its thread
+     * ({@link KafkaTransactions#join}) and, right after that transaction commits, on the same thread, the
+     * store commits here. That is safe: every write so far was sent to the changelog, in the same call,
+     * before the commit, so the store holds exactly committed changelog records. A store with writes in
+     * an aborted transaction never commits here (Kafka closes its task dirty and wipes it under
+     * exactly-once, or commits it itself). The offset is the highest acknowledged on the store's changelog
+     * partition: its own last record, or one before it (a changelog replay is idempotent), never one after
+     * it. The partition is the one of Kafka's last commit; without one, or with no newer offset, nothing
+     * is committed.
      */
-    private void commitAfterKafkaTransaction() {
-        KafkaTransactions.Committed last = KafkaTransactions.lastOnThisThread();
-        long number = last == null ? 0 : last.number();
-        long seen = seenTransaction;
-        seenTransaction = number;
-        if (seen < 0 || number <= seen) {
-            return;
-        }
+    private void commitAfterKafkaTransaction(Map<TopicPartition, Long> ackedOffsets) {
         Map<TopicPartition, Long> known = committedOffsets;
-        if (known.size() != 1) {
+        if (!open || abortedWrites || known.size() != 1) {
             return;
         }
         TopicPartition changelog = known.keySet().iterator().next();
-        Long acked = last.ackedOffsets().get(changelog);
+        Long acked = ackedOffsets.get(changelog);
         Long committed = known.get(changelog);
         if (acked != null && (committed == null || acked > committed)) {
             commitNow(Map.of(changelog, acked));

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Commits made for exactly-once from the transactions {@link BraidClientSupplier}'s producer reports
- * ({@link KafkaTransactions}): the first write after a committed transaction commits what was written
- * before it, with the acknowledged offset of the store's changelog partition; nothing else commits. Each
- * check reopens the store without a commit (as after a SIGKILL) to see what is durable.
+ * Commits made for exactly-once from what {@link BraidClientSupplier}'s producer reports on its thread
+ * ({@link KafkaTransactions}): a store written since the previous transaction commits right after a
+ * transaction commits, with the acknowledged offset of its changelog partition; nothing else commits it.
+ * Each check reopens the store without a commit (as after a SIGKILL) to see what is durable.
  */
 class TransactionCommitTest {
     private static final TopicPartition CHANGELOG = new TopicPartition("app-store-changelog", 0);
@@ -28,15 +28,15 @@ class TransactionCommitTest {
     Path dir;
 
     @Test
-    void theFirstWriteAfterACommittedTransactionCommitsWhatCameBefore() {
+    void aCommittedTransactionCommitsTheStoresWrittenInIt() {
         TestStoreContext ctx = StoreFixture.context(dir);
+        KafkaTransactions.begun();
         BraidKeyValueStore store = restored(ctx, "s");
-        store.put(b("a"), v("1")); // transaction 1
+        store.put(b("a"), v("1"));
         store.putAll(List.of(KeyValue.pair(b("b"), v("2")), KeyValue.pair(b("c"), v("3"))));
         KafkaTransactions.committed(Map.of(CHANGELOG, 13L, OTHER, 99L));
-        assertEquals(10L, store.committedOffset(CHANGELOG), "nothing commits before the next write");
-        store.delete(b("a")); // transaction 2, never committed: the process dies
         assertEquals(13L, store.committedOffset(CHANGELOG));
+        store.delete(b("a")); // the next transaction, never committed: the process dies
         store.close(); // like a crash: writes since the last commit are dropped
 
         BraidKeyValueStore reopened = StoreFixture.open(ctx, "s");
@@ -52,13 +52,12 @@ class TransactionCommitTest {
     }
 
     @Test
-    void withoutANewCommittedTransactionNothingCommits() {
+    void withoutACommittedTransactionNothingCommits() {
         TestStoreContext ctx = StoreFixture.context(dir);
-        KafkaTransactions.committed(Map.of(CHANGELOG, 50L)); // before the store existed
+        KafkaTransactions.begun();
         BraidKeyValueStore store = restored(ctx, "s");
-        store.put(b("a"), v("1")); // the first write since Kafka's commit only notes the transaction
+        store.put(b("a"), v("1"));
         store.put(b("b"), v("2"));
-        assertEquals(10L, store.committedOffset(CHANGELOG));
         store.close();
         assertDurable(ctx, "s", 10L, null);
     }
@@ -66,39 +65,68 @@ class TransactionCommitTest {
     @Test
     void aTransactionThatDidNotWriteTheChangelogCommitsNothing() {
         TestStoreContext ctx = StoreFixture.context(dir);
+        KafkaTransactions.begun();
         BraidKeyValueStore store = restored(ctx, "s");
         store.put(b("a"), v("1"));
         KafkaTransactions.committed(Map.of(OTHER, 7L));
         store.put(b("b"), v("2"));
         KafkaTransactions.committed(Map.of(CHANGELOG, 9L)); // not past Kafka's own commit at 10
-        store.put(b("c"), v("3"));
         store.close();
         assertDurable(ctx, "s", 10L, null);
     }
 
+    /** Writes of an aborted transaction are never committed by the store, until Kafka commits it. */
     @Test
-    void kafkasOwnCommitStartsOver() {
+    void aStoreWithAbortedWritesDoesNotCommitThem() {
+        TestStoreContext ctx = StoreFixture.context(dir);
+        KafkaTransactions.begun();
+        BraidKeyValueStore store = restored(ctx, "s");
+        store.put(b("b"), v("aborted"));
+        KafkaTransactions.aborted();
+        store.put(b("x"), v("1"));
+        KafkaTransactions.committed(Map.of(CHANGELOG, 20L));
+        assertEquals(10L, store.committedOffset(CHANGELOG), "the store holds an aborted write");
+        store.close();
+        assertDurable(ctx, "s", 10L, null);
+
+        BraidKeyValueStore revived = StoreFixture.open(ctx, "s"); // Kafka revives the task: init again
+        revived.commit(Map.of(CHANGELOG, 25L)); // the end of its restore
+        revived.put(b("a"), v("again"));
+        KafkaTransactions.committed(Map.of(CHANGELOG, 30L));
+        assertEquals(30L, revived.committedOffset(CHANGELOG));
+        revived.close();
+        assertDurable(ctx, "s", 30L, "again");
+    }
+
+    /** Stores join only on a thread whose producer began a transaction (not under at-least-once). */
+    @Test
+    void aThreadWithoutTransactionsCommitsNothing() throws InterruptedException {
         TestStoreContext ctx = StoreFixture.context(dir);
         BraidKeyValueStore store = restored(ctx, "s");
-        store.put(b("a"), v("1"));
-        store.commit(Map.of(CHANGELOG, 20L)); // e.g. the task is suspended
-        KafkaTransactions.committed(Map.of(CHANGELOG, 30L)); // reported before any write since
-        store.put(b("b"), v("2"));
-        assertEquals(20L, store.committedOffset(CHANGELOG));
+        Thread atLeastOnce = new Thread(() -> {
+            store.put(b("a"), v("1"));
+            KafkaTransactions.committed(Map.of(CHANGELOG, 40L));
+        });
+        atLeastOnce.start();
+        atLeastOnce.join();
+        assertEquals(10L, store.committedOffset(CHANGELOG));
         store.close();
-        assertDurable(ctx, "s", 20L, "1");
+        assertDurable(ctx, "s", 10L, null);
     }
 
     /** A transaction committed by another thread's producer says nothing about this thread's writes. */
     @Test
     void aTransactionOfAnotherThreadCommitsNothing() throws InterruptedException {
         TestStoreContext ctx = StoreFixture.context(dir);
+        KafkaTransactions.begun();
         BraidKeyValueStore store = restored(ctx, "s");
         store.put(b("a"), v("1"));
-        Thread other = new Thread(() -> KafkaTransactions.committed(Map.of(CHANGELOG, 40L)));
+        Thread other = new Thread(() -> {
+            KafkaTransactions.begun();
+            KafkaTransactions.committed(Map.of(CHANGELOG, 40L));
+        });
         other.start();
         other.join();
-        store.put(b("b"), v("2"));
         assertEquals(10L, store.committedOffset(CHANGELOG));
         store.close();
         assertDurable(ctx, "s", 10L, null);
