@@ -2,6 +2,7 @@ package dev.braid.e2e;
 
 import dev.braid.examples.QueryServer;
 import dev.braid.examples.RestoreCounter;
+import dev.braid.streams.BraidClientSupplier;
 import dev.braid.streams.BraidStores;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -43,7 +44,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Arguments, {@code key=value}: {@code bootstrap}, {@code state}, {@code app}, {@code guarantee}
  * ({@code at_least_once}, {@code exactly_once_v2}), {@code instance} (a name), {@code standbys},
- * {@code global} ({@code true}/{@code false}), {@code recoveryLag} ({@code acceptable.recovery.lag}).
+ * {@code global} ({@code true}/{@code false}), {@code recoveryLag} ({@code acceptable.recovery.lag}),
+ * {@code clientSupplier} ({@code braid}: {@link BraidClientSupplier}, which lets the stores commit under
+ * exactly-once; {@code kafka}, the default: Kafka's own clients).
  */
 public final class SequenceApp {
     static final String TALLIES = "tallies";
@@ -71,7 +74,7 @@ public final class SequenceApp {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new HashMap<>(Map.of("standbys", "0", "global", "false",
-                "recoveryLag", "10000", "instance", "a"));
+                "recoveryLag", "10000", "instance", "a", "clientSupplier", "kafka"));
         for (String arg : args) {
             a.put(arg.substring(0, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
         }
@@ -104,6 +107,9 @@ public final class SequenceApp {
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_000);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 5_000);
         props.put("braid.memory.bytes", 32L << 20);
+        if (a.get("clientSupplier").equals("braid")) {
+            props.put(StreamsConfig.DEFAULT_CLIENT_SUPPLIER_CONFIG, BraidClientSupplier.class);
+        }
 
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         streams.setGlobalStateRestoreListener(new RestoreCounter(SequenceApp::report));

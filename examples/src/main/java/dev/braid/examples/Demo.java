@@ -32,9 +32,10 @@ import org.apache.kafka.common.TopicPartition;
  * query it ({@link QueryServer}); check every count; print a summary.
  *
  * <p>At-least-once by default: Kafka 4.3.1 commits the stores of running tasks at every commit only
- * then (under exactly-once only at close, suspension and the end of a restore, so a restart restores
- * everything since). A word counted after the last commit before the kill may be counted twice; the
- * summary says how many.
+ * then (under exactly-once only at close, suspension and the end of a restore, so {@link DemoApp} then
+ * uses {@link dev.braid.streams.BraidClientSupplier}, with which the stores commit after each committed
+ * transaction). A word counted after the last commit before the kill may be counted twice; the summary
+ * says how many.
  *
  * <p>Run: {@code mvn -q -B -f examples exec:java}. Optional arguments: lines (default 40000), distinct
  * rare words (default 20000), processing guarantee (default {@code at_least_once}).

@@ -1,5 +1,6 @@
 package dev.braid.examples;
 
+import dev.braid.streams.BraidClientSupplier;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,10 @@ public final class DemoApp {
         // a restarted instance takes its predecessor's place at once instead of after the session timeout
         props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), APPLICATION_ID + "-1");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 5_000);
+        if (args[2].startsWith("exactly_once")) {
+            // Kafka 4.3.1 commits a running task's stores under exactly-once only through this (README)
+            props.put(StreamsConfig.DEFAULT_CLIENT_SUPPLIER_CONFIG, BraidClientSupplier.class);
+        }
 
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         streams.setGlobalStateRestoreListener(new RestoreCounter(DemoApp::report));

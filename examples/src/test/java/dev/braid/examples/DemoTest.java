@@ -25,4 +25,22 @@ class DemoTest {
                 "a restart restores the tail, not the changelog: " + out);
         assertTrue(out.contains("GET /stores/word-counts/keys/kafka"), out);
     }
+
+    /**
+     * Exactly-once, where DemoApp uses BraidClientSupplier: the DSL's caching store commits after each
+     * committed transaction, so the restart restores the tail only, and no count is off by one.
+     */
+    @Test
+    void exactlyOnceRestartRestoresOnlyTheTailAndCountsEveryWordOnce() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Demo.Summary s = Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8), 8_000, 1_000, "exactly_once_v2");
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertEquals(40_000, s.words(), out);
+        assertEquals(0, s.overCount(), out);
+        assertEquals(s.distinctWords(), s.exactCounts(), out);
+        // without the supplier the restart restores the whole changelog (the first run started empty)
+        assertTrue(s.restoredRecords() * 2 < s.changelogOffsetsAtKill(),
+                "a restart restores the tail, not the changelog: " + out);
+    }
 }

@@ -19,6 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
@@ -40,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * restores and standby updates go through {@link BraidRestoreCallback} as blind writes. The store
  * manages its changelog offsets (KIP-1035): {@link #commit(Map)} makes the data, the offsets and the
  * IQv2 position durable in one Braid commit ({@link CommitMetadata}), so after a crash it reopens
- * exactly at its last commit.
+ * exactly at its last commit. Under exactly-once Kafka 4.3.1 calls {@link #commit(Map)} only when a task
+ * finishes restoring, is suspended or closes; with {@link BraidClientSupplier} the store also commits
+ * right after each committed transaction with its writes ({@code commitAfterKafkaTransaction}).
  *
  * <p>Thread safety: one writer (the stream thread) and any number of interactive-query readers
  * calling {@code get}, the range methods, {@link #approximateNumEntries()} and {@link #query} at the
@@ -61,6 +64,20 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     private volatile StateStoreContext context;
     private volatile Position position = Position.emptyPosition(); // its components are concurrent maps
     private volatile ErrorMapping errors;
+    private final KafkaTransactions.Participant transactions = new KafkaTransactions.Participant() {
+        @Override
+        public void transactionCommitted(Map<TopicPartition, Long> ackedOffsets) {
+            commitAfterKafkaTransaction(ackedOffsets);
+        }
+
+        @Override
+        public void transactionAborted() {
+            abortedWrites = true;
+        }
+    };
+    // Set when a Kafka transaction with writes of this store aborted; cleared by Kafka's commit(offsets).
+    // Written on the stream thread, and by commit, which Kafka may call on its state-updater thread.
+    private volatile boolean abortedWrites;
     private BraidStoreMetrics metrics; // stream thread only
 
     BraidKeyValueStore(String name, String metricsScope, BraidStoreOptions overrides) {
@@ -83,13 +100,15 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         Map<String, Object> appConfigs = context.appConfigs();
         BraidConfig config = BraidConfig.from(appConfigs);
         Path dir = StoreDirectory.of(context.stateDir().toPath(), name);
-        StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name);
+        StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name,
+                isGlobal(context.taskId()));
         try {
             this.context = context;
             this.errors = new ErrorMapping(name, context.taskId());
             this.braid = opened.braid();
             this.position = opened.metadata().position();
             this.committedOffsets = opened.metadata().offsets();
+            this.abortedWrites = false; // Kafka may init a store again after closing it dirty
             boolean consistency = StreamsConfig.InternalConfig.getBoolean(
                     appConfigs, StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, false);
             context.register(root, new BraidRestoreCallback(opened.braid(), position, consistency, errors));
@@ -126,6 +145,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     public void put(Bytes key, byte[] value) {
         Objects.requireNonNull(key, "key cannot be null");
         Braid b = openBraid();
+        KafkaTransactions.join(transactions);
         try {
             if (value == null) {
                 b.delete(key.get());
@@ -161,6 +181,7 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
             }
         }
         Braid b = openBraid();
+        KafkaTransactions.join(transactions);
         try {
             b.write(batch);
         } catch (BraidException e) {
@@ -243,6 +264,37 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
         Objects.requireNonNull(changelogOffsets, "changelogOffsets");
+        abortedWrites = false;
+        commitNow(changelogOffsets);
+    }
+
+    /**
+     * Under exactly-once, Kafka 4.3.1 never calls {@link #commit(Map)} while a task runs
+     * (StreamTask.postCommit checkpoints a RUNNING task only when not EOS or enforced). With
+     * {@link BraidClientSupplier}, every write joins the current Kafka transaction of its thread
+     * ({@link KafkaTransactions#join}) and, right after that transaction commits, on the same thread, the
+     * store commits here. That is safe: every write so far was sent to the changelog, in the same call,
+     * before the commit, so the store holds exactly committed changelog records. A store with writes in
+     * an aborted transaction never commits here (Kafka closes its task dirty and wipes it under
+     * exactly-once, or commits it itself). The offset is the highest acknowledged on the store's changelog
+     * partition: its own last record, or one before it (a changelog replay is idempotent), never one after
+     * it. The partition is the one of Kafka's last commit; without one, or with no newer offset, nothing
+     * is committed.
+     */
+    private void commitAfterKafkaTransaction(Map<TopicPartition, Long> ackedOffsets) {
+        Map<TopicPartition, Long> known = committedOffsets;
+        if (!open || abortedWrites || known.size() != 1) {
+            return;
+        }
+        TopicPartition changelog = known.keySet().iterator().next();
+        Long acked = ackedOffsets.get(changelog);
+        Long committed = known.get(changelog);
+        if (acked != null && (committed == null || acked > committed)) {
+            commitNow(Map.of(changelog, acked));
+        }
+    }
+
+    private void commitNow(Map<TopicPartition, Long> changelogOffsets) {
         Braid b = openBraid();
         CommitMetadata metadata = new CommitMetadata(changelogOffsets, position);
         try {
@@ -333,6 +385,17 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
         } catch (BraidException e) {
             throw errors.translate(e);
         }
+    }
+
+    /**
+     * Whether {@code taskId} is the global task's: Kafka 4.3.1 gives global stores the id -1_-1
+     * (GlobalProcessorContextImpl, line 51). A global store is checked in full when it opens, because Kafka
+     * has no way to rebuild one found damaged later: GlobalStateManagerImpl.initialize reads the committed
+     * offsets right after init and restores from them, and any failure after that (at the restore's commit,
+     * GlobalStateUpdateTask.flushState) kills the global thread, before the store is closed.
+     */
+    static boolean isGlobal(TaskId taskId) {
+        return taskId != null && taskId.subtopology() < 0;
     }
 
     private Braid openBraid() {

@@ -5,9 +5,11 @@ import dev.braid.store.BraidException;
 import dev.braid.store.BraidOptions;
 import dev.braid.store.CorruptionException;
 import dev.braid.store.IncompatibleFormatException;
+import dev.braid.store.IntegrityFinding;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.slf4j.Logger;
@@ -17,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * Opens the Braid directory of one store, {@code <task state dir>/braid/<store name>}, and deals with
  * a damaged one: under at-least-once Kafka reopens the same files after a corruption, so the store
  * itself moves them aside to {@code <store name>.corrupt-<epoch millis>} (kept for inspection), starts
- * empty and reports no committed offset, which makes Kafka restore the whole changelog. Stateless;
- * thread safe.
+ * empty and reports no committed offset, which makes Kafka restore the whole changelog. A store that
+ * Kafka could not rebuild if damage turned up later (a global store) is checked in full when it opens.
+ * Stateless; thread safe.
  */
 final class StoreDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(StoreDirectory.class);
@@ -37,17 +40,30 @@ final class StoreDirectory {
 
     /**
      * Opens {@code dir}; if its files are corrupt, of a foreign format, or carry metadata this adapter
-     * cannot read, moves them aside and opens an empty store instead.
+     * cannot read, moves them aside and opens an empty store instead. With {@code verify}, also runs
+     * {@link Braid#check()} (reads every page once) and treats any finding as damage: for stores whose
+     * damage Kafka cannot recover from once their restore has started (global stores: the offset to
+     * restore from is read right after open, and a failure later kills the global thread).
      */
-    static Opened open(Path dir, BraidOptions options, String storeName) {
+    static Opened open(Path dir, BraidOptions options, String storeName, boolean verify) {
         try {
             Braid braid = Braid.open(dir, options);
+            RuntimeException damage;
             try {
-                return new Opened(braid, CommitMetadata.decode(braid.committedMetadata()), null);
-            } catch (IllegalStateException badMetadata) {
-                braid.close();
-                return reopenEmpty(dir, options, storeName, badMetadata);
+                List<IntegrityFinding> findings = verify ? braid.check() : List.of();
+                if (findings.isEmpty()) {
+                    return new Opened(braid, CommitMetadata.decode(braid.committedMetadata()), null);
+                }
+                damage = new IllegalStateException(
+                        findings.size() + " integrity finding(s), the first: " + findings.get(0));
+            } catch (IllegalStateException | CorruptionException damaged) { // unreadable metadata, or check()
+                damage = damaged;
+            } catch (RuntimeException e) {
+                closeQuietly(braid, storeName);
+                throw e;
             }
+            closeQuietly(braid, storeName);
+            return reopenEmpty(dir, options, storeName, damage);
         } catch (CorruptionException | IncompatibleFormatException damaged) {
             return reopenEmpty(dir, options, storeName, damaged);
         } catch (BraidException e) {
@@ -70,6 +86,14 @@ final class StoreDirectory {
             throw pse;
         }
         return aside;
+    }
+
+    private static void closeQuietly(Braid braid, String storeName) {
+        try {
+            braid.close();
+        } catch (BraidException e) {
+            LOG.warn("closing the damaged Braid store {} failed", storeName, e);
+        }
     }
 
     private static Opened reopenEmpty(Path dir, BraidOptions options, String storeName, RuntimeException why) {

@@ -97,6 +97,42 @@ class CorruptionTest {
         }
     }
 
+    /**
+     * Kafka cannot rebuild a global store found damaged once its restore has started, so a global store
+     * (task -1_-1) is checked when it opens: damaged data pages behind an intact header are found there,
+     * and the store starts empty with no committed offset (a full restore). A task store with the same
+     * damage opens with its offset (the damage is found when a page is read).
+     */
+    @Test
+    void aGlobalStoreWithDamagedDataPagesIsMovedAsideAtOpen() throws IOException {
+        TestStoreContext ctx = StoreFixture.context(dir).taskId(new org.apache.kafka.streams.processor.TaskId(-1, -1));
+        committedStore(ctx, "global", 2000);
+        BraidKeyValueStore clean = StoreFixture.open(ctx, "global");
+        try {
+            assertEquals(1999L, clean.committedOffset(CHANGELOG), "an undamaged global store keeps its offset");
+            assertEquals("value-7", s(clean.get(b("k7"))));
+        } finally {
+            clean.close();
+        }
+        damageEveryDataPage(StoreFixture.storeDir(dir, "global").resolve("braid.pages"));
+
+        BraidKeyValueStore store = StoreFixture.open(ctx, "global");
+        try {
+            assertNull(store.committedOffset(CHANGELOG), "no committed offset: Kafka restores from the start");
+            assertEquals(0, store.approximateNumEntries());
+            assertEquals(1, siblingsStartingWith(dir.resolve("braid"), "global.corrupt-").size());
+        } finally {
+            store.close();
+        }
+    }
+
+    private static void damageEveryDataPage(Path pages) throws IOException {
+        long size = Files.size(pages);
+        for (long off = 4096 + 100; off < size; off += 4096) {
+            flipByte(pages, off);
+        }
+    }
+
     private static void committedStore(TestStoreContext ctx, String name, int n) {
         BraidKeyValueStore store = StoreFixture.open(ctx, name);
         for (int i = 0; i < n; i++) {

@@ -29,6 +29,7 @@ final class TestStoreContext implements StateStoreContext {
     private final Metrics metrics = new Metrics();
     private final StreamsMetricsImpl streamsMetrics = new StreamsMetricsImpl(metrics, "test-client", Time.SYSTEM);
     private RecordMetadata recordMetadata;
+    private TaskId taskId = TASK;
     private StateRestoreCallback restoreCallback;
 
     TestStoreContext(Path stateDir) {
@@ -38,6 +39,12 @@ final class TestStoreContext implements StateStoreContext {
 
     TestStoreContext config(String key, Object value) {
         appConfigs.put(key, value);
+        return this;
+    }
+
+    /** Makes the store belong to task {@code id} (Kafka's global stores have -1_-1). */
+    TestStoreContext taskId(TaskId id) {
+        this.taskId = id;
         return this;
     }
 
@@ -76,7 +83,7 @@ final class TestStoreContext implements StateStoreContext {
 
     @Override
     public TaskId taskId() {
-        return TASK;
+        return taskId;
     }
 
     @Override
