@@ -56,8 +56,8 @@ public class SegmentLookupBench {
         private int nextPage = 1;
 
         @Override
-        public Run allocate(int minPages) {
-            Run r = new Run(nextPage, Math.max(minPages, 256));
+        public Run allocate(int minPages, int wantPages) {
+            Run r = new Run(nextPage, wantPages);
             nextPage = r.end();
             if ((long) nextPage * PAGE_SIZE > file.length) {
                 file = Arrays.copyOf(file, Math.max(file.length * 2, nextPage * PAGE_SIZE));
