@@ -586,6 +586,7 @@ public final class Engine implements StoreEngine {
             try {
                 if (failure == null) {
                     storage.checkpointAndReset(true, false);
+                    storage.truncatePageFile(committer.committedHeader().pageCount);
                 }
             } catch (IOException e) {
                 error = e;

@@ -226,7 +226,7 @@ final class MergeJob implements Runnable {
     private boolean step() throws IOException {
         List<Segment> list = segs.segments();
         if (list.isEmpty()) {
-            return false;
+            return !inline && !paused && relocateIfSparse();
         }
         boolean force;
         synchronized (signal) {
@@ -252,6 +252,46 @@ final class MergeJob implements Runnable {
             return true;
         }
         return false;
+    }
+
+    /** Relocations are at least this far apart. */
+    static final long RELOCATE_INTERVAL_NANOS = 30_000_000_000L;
+    /** Free pages below which a file is never relocated (about 16 MiB of 4 KiB pages). */
+    static final int RELOCATE_MIN_FREE_PAGES = 4096;
+    private long lastRelocateNanos = System.nanoTime() - RELOCATE_INTERVAL_NANOS;
+
+    /**
+     * When most of the file is free runs that the tree would fit in, below its middle (typically
+     * after a fold into an empty tree: the old segments free at the front, the new tree at the end),
+     * rebuilds the tree into the lowest free runs (a fold with no segments), so the old tree's pages
+     * at the end become free and the file's page count, and at close its size, shrink.
+     */
+    private boolean relocateIfSparse() throws IOException {
+        if (tree.count() == 0 || System.nanoTime() - lastRelocateNanos < RELOCATE_INTERVAL_NANOS) {
+            return false;
+        }
+        long[] sizes = new long[4];
+        host.underWriteLock(() -> {
+            int pageCount = segs.pageCount();
+            long waiting = segs.pagesAwaitingCheckpoint();
+            long[] ready = segs.readyFreePages(0);
+            long used = pageCount - ready[0] - waiting; // the tree, blobs, the free list: an upper bound
+            sizes[0] = pageCount;
+            sizes[1] = ready[0];
+            sizes[2] = segs.readyFreePages((int) Math.max(0, pageCount - used))[1];
+            sizes[3] = used;
+        });
+        long pageCount = sizes[0];
+        long used = sizes[3];
+        // Worth it when the tree fits, with room to spare, in free runs below where the file would end.
+        if (sizes[1] < RELOCATE_MIN_FREE_PAGES || sizes[2] < used + used / 10) {
+            return false;
+        }
+        lastRelocateNanos = System.nanoTime();
+        LOG.debug("relocating the tree: {} of {} pages are free runs, {} of them below page {}", sizes[1],
+                pageCount, sizes[2], pageCount - used);
+        fold();
+        return true;
     }
 
     private long estimatedTreeBytes() {

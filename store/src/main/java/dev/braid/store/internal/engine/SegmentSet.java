@@ -272,7 +272,7 @@ final class SegmentSet {
      */
     void replace(List<Segment> inputs, Segment output, List<Run> jobRuns, List<Run> spare) throws IOException {
         List<Segment> list = new ArrayList<>(segments);
-        int at = list.indexOf(inputs.get(0));
+        int at = inputs.isEmpty() ? 0 : list.indexOf(inputs.get(0)); // none: the tree was relocated
         list.removeAll(inputs);
         if (output != null) {
             output = output.renumbered(nextId++);
@@ -410,6 +410,17 @@ final class SegmentSet {
         return n;
     }
 
+    /** The file's page count now. Write lock held. */
+    int pageCount() {
+        return pager.pageCount();
+    }
+
+    /** Pages of free runs that may be written into now, in all and below {@code page}. Write lock held. */
+    long[] readyFreePages(int page) {
+        promote();
+        return new long[] {free.pages(), free.pagesBelow(page)};
+    }
+
     /** Pages in free runs, ready or pending (for stats). */
     long freeRunPages() {
         long n = free.pages();
@@ -440,6 +451,7 @@ final class SegmentSet {
      * the old one) and records it in {@code h}; otherwise carries the committed one over.
      */
     void placeManifest(HeaderPage committed, HeaderPage h) throws IOException {
+        promote(); // free runs a checkpoint has released may shorten the file in this commit
         if (!changed) {
             h.manifestPage = committed.manifestPage;
             h.manifestCrc = committed.manifestCrc;

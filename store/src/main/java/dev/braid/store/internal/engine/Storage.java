@@ -28,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>For read-only clients in other processes (docs/design/read-only.md): R1 a checkpoint writes
  * page 0 first; R3 apart from checkpoints, only pages that no commit since the last checkpoint
  * references are written (D5, D6, and free runs: {@link #checkpointedSeq}), and the page file is
- * never truncated.
+ * truncated only at close, after the close's checkpoint.
  *
  * <p>Thread safety: reads run on reader threads; appends and resets on the writer (under the store's
  * write lock); {@link #checkpoint} on the writer or the background checkpointer, serialized by
@@ -264,6 +264,19 @@ final class Storage implements PageIo {
                     + (firstPage + count - 1));
         }
         return image;
+    }
+
+    /**
+     * Cuts the page file down to {@code pageCount} pages when it is longer (at close, after the
+     * checkpoint: page 0 already names the commit that shrank the count, so a read-only client on
+     * an older commit that reads a cut page notices, R1). Writer only, nothing else running.
+     */
+    void truncatePageFile(int pageCount) throws IOException {
+        long size = (long) pageCount * pageSize;
+        if (pages.size() > size) {
+            pages.truncate(size);
+            pages.sync();
+        }
     }
 
     void syncPageFile() throws IOException {

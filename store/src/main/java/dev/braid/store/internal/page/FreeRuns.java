@@ -39,16 +39,17 @@ public final class FreeRuns {
     }
 
     /**
-     * Takes up to {@code want} consecutive pages, at least {@code min}: from the smallest run that
-     * holds {@code want} pages (its start), else all of the largest run that holds at least
-     * {@code min}; null when no run holds {@code min} pages.
+     * Takes up to {@code want} consecutive pages, at least {@code min}: the start of the lowest run
+     * that holds {@code want} pages (first fit keeps data at the front of the file, so free space
+     * collects at its end, where it can be cut off), else all of the largest run that holds at
+     * least {@code min}; null when no run holds {@code min} pages.
      */
     public Run take(int min, int want) {
         Map.Entry<Integer, Integer> fit = null;
         Map.Entry<Integer, Integer> largest = null;
         for (Map.Entry<Integer, Integer> e : runs.entrySet()) {
             int n = e.getValue();
-            if (n >= want && (fit == null || n < fit.getValue())) {
+            if (n >= want && fit == null) {
                 fit = e;
             }
             if (n >= min && (largest == null || n > largest.getValue())) {
@@ -98,6 +99,15 @@ public final class FreeRuns {
         runs.remove(last.getKey());
         pages -= last.getValue();
         return new Run(last.getKey(), last.getValue());
+    }
+
+    /** Pages held in runs that start below {@code page}. */
+    public long pagesBelow(int page) {
+        long n = 0;
+        for (Map.Entry<Integer, Integer> e : runs.headMap(page).entrySet()) {
+            n += Math.min(e.getValue(), page - e.getKey());
+        }
+        return n;
     }
 
     /** Pages held. */

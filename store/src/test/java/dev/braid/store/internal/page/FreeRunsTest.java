@@ -59,15 +59,17 @@ class FreeRunsTest {
     }
 
     @Test
-    void prefersTheSmallestRunThatHoldsWhatIsWanted() {
+    void takesTheLowestRunThatHoldsWhatIsWanted() {
         FreeRuns runs = new FreeRuns();
-        runs.add(new Run(10, 100));
-        runs.add(new Run(200, 20));
-        runs.add(new Run(300, 8));
+        runs.add(new Run(10, 10));
+        runs.add(new Run(200, 100));
+        runs.add(new Run(400, 20));
         assertEquals(new Run(200, 16), runs.take(4, 16));
-        assertEquals(new Run(10, 100), runs.take(4, 500)); // none holds 500: all of the largest
-        assertNull(runs.take(9, 9));
-        assertEquals(new Run(300, 8), runs.take(8, 9));
+        assertEquals(new Run(216, 84), runs.take(4, 500)); // none holds 500: all of the largest
+        assertNull(runs.take(21, 21));
+        assertEquals(new Run(400, 20), runs.take(12, 25));
+        assertEquals(30 - 20, runs.pages());
+        assertEquals(5, runs.pagesBelow(15));
     }
 
     @Test
