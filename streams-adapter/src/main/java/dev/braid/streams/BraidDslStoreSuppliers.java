@@ -1,6 +1,6 @@
 package dev.braid.streams;
 
-import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
+import org.apache.kafka.streams.DslStoreFormat;
 import org.apache.kafka.streams.state.DslKeyValueParams;
 import org.apache.kafka.streams.state.DslSessionParams;
 import org.apache.kafka.streams.state.DslStoreSuppliers;
@@ -10,14 +10,15 @@ import org.apache.kafka.streams.state.SessionBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 /**
- * Braid for every key-value store of the DSL without naming a supplier in each {@code Materialized}:
- * set {@code dsl.store.suppliers.class} to this class. The format Kafka asks for (plain, timestamped,
- * headers) picks the Braid supplier. Window and session stores stay on Kafka's RocksDB suppliers
- * until Braid has segmented stores. Stateless; thread safe.
+ * Braid for every store of the DSL without naming a supplier in each {@code Materialized}: set
+ * {@code dsl.store.suppliers.class} to this class. Key-value, window and session stores (aggregations,
+ * windowed and session aggregations, both stores of a stream-stream join and its outer-join store)
+ * come in the format Kafka asks for (plain, timestamped, headers). Emit-on-window-close stores are
+ * ordinary Braid window and session stores, as Kafka's in-memory suppliers do it. What this cannot
+ * reach: Kafka 4.3.1 builds the buffer of a stream-table join with a grace period on RocksDB itself,
+ * without asking the suppliers. Stateless; thread safe.
  */
 public final class BraidDslStoreSuppliers implements DslStoreSuppliers {
-    private final DslStoreSuppliers windowedStores = new BuiltInDslStoreSuppliers.RocksDBDslStoreSuppliers();
-
     @Override
     public KeyValueBytesStoreSupplier keyValueStore(DslKeyValueParams params) {
         return switch (params.dslStoreFormat()) {
@@ -29,11 +30,21 @@ public final class BraidDslStoreSuppliers implements DslStoreSuppliers {
 
     @Override
     public WindowBytesStoreSupplier windowStore(DslWindowParams params) {
-        return windowedStores.windowStore(params);
+        DslStoreFormat format = params.dslStoreFormat() == null ? DslStoreFormat.TIMESTAMPED : params.dslStoreFormat();
+        return switch (format) {
+            case PLAIN -> BraidStores.persistentWindowStore(params.name(), params.retentionPeriod(),
+                    params.windowSize(), params.retainDuplicates());
+            case TIMESTAMPED -> BraidStores.persistentTimestampedWindowStore(params.name(), params.retentionPeriod(),
+                    params.windowSize(), params.retainDuplicates());
+            case HEADERS -> BraidStores.persistentTimestampedWindowStoreWithHeaders(params.name(),
+                    params.retentionPeriod(), params.windowSize(), params.retainDuplicates());
+        };
     }
 
     @Override
     public SessionBytesStoreSupplier sessionStore(DslSessionParams params) {
-        return windowedStores.sessionStore(params);
+        return params.storeFormat() == DslStoreFormat.HEADERS
+                ? BraidStores.persistentSessionStoreWithHeaders(params.name(), params.retentionPeriod())
+                : BraidStores.persistentSessionStore(params.name(), params.retentionPeriod());
     }
 }

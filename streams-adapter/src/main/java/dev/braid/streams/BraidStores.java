@@ -1,9 +1,17 @@
 package dev.braid.streams;
 
+import static org.apache.kafka.streams.internals.ApiUtils.prepareMillisCheckFailMsgPrefix;
+import static org.apache.kafka.streams.internals.ApiUtils.validateMillisecondDuration;
+
+import java.time.Duration;
+import java.util.Objects;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.SessionBytesStoreSupplier;
+import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 /**
- * Braid key-value store suppliers for Kafka Streams, mirroring Kafka's {@code Stores}:
+ * Braid store suppliers for Kafka Streams, mirroring Kafka's {@code Stores} (key-value, window,
+ * session; same signatures, same argument checks):
  *
  * <pre>{@code
  * builder.stream("words").groupByKey()
@@ -13,7 +21,9 @@ import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
  *
  * Each store lives in {@code <task state dir>/braid/<name>}, takes its settings from the
  * application's {@code braid.*} properties (README, "Configuration") unless a
- * {@link BraidStoreOptions} overrides them, and reports metrics under scope {@code braid}. Stateless.
+ * {@link BraidStoreOptions} overrides them, and reports metrics under scope {@code braid}. A window or
+ * session store is one Braid store whatever its retention: its time segments are key prefixes, and an
+ * expired segment is one range delete ({@code docs/format/time-segments.md}). Stateless.
  */
 public final class BraidStores {
     private BraidStores() {
@@ -46,5 +56,63 @@ public final class BraidStores {
     public static KeyValueBytesStoreSupplier persistentTimestampedKeyValueStoreWithHeaders(String name,
                                                                                            BraidStoreOptions options) {
         return new BraidHeadersBytesStoreSupplier(name, options);
+    }
+
+    /** Plain window values; for {@code Stores.windowStoreBuilder}. */
+    public static WindowBytesStoreSupplier persistentWindowStore(String name, Duration retentionPeriod,
+                                                                 Duration windowSize, boolean retainDuplicates)
+            throws IllegalArgumentException {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.PLAIN,
+                BraidStoreOptions.defaults());
+    }
+
+    /** Timestamped window values, as the DSL's windowed aggregations keep them. */
+    public static WindowBytesStoreSupplier persistentTimestampedWindowStore(String name, Duration retentionPeriod,
+                                                                            Duration windowSize,
+                                                                            boolean retainDuplicates)
+            throws IllegalArgumentException {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.TIMESTAMPED,
+                BraidStoreOptions.defaults());
+    }
+
+    /** Timestamp-and-headers window values (Kafka 4.3), for {@code Stores.timestampedWindowStoreWithHeadersBuilder}. */
+    public static WindowBytesStoreSupplier persistentTimestampedWindowStoreWithHeaders(String name,
+                                                                                       Duration retentionPeriod,
+                                                                                       Duration windowSize,
+                                                                                       boolean retainDuplicates)
+            throws IllegalArgumentException {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.HEADERS,
+                BraidStoreOptions.defaults());
+    }
+
+    /** Plain session aggregates; for {@code Stores.sessionStoreBuilder}. */
+    public static SessionBytesStoreSupplier persistentSessionStore(String name, Duration retentionPeriod) {
+        return new BraidSessionBytesStoreSupplier(name, sessionRetention(name, retentionPeriod),
+                BraidStoreOptions.defaults());
+    }
+
+    /** Aggregation-with-headers session values (Kafka 4.3), for {@code Stores.sessionStoreWithHeadersBuilder}. */
+    public static SessionBytesStoreSupplier persistentSessionStoreWithHeaders(String name, Duration retentionPeriod) {
+        return new BraidHeadersSessionBytesStoreSupplier(name, sessionRetention(name, retentionPeriod),
+                BraidStoreOptions.defaults());
+    }
+
+    private static WindowBytesStoreSupplier windowStore(String name, Duration retentionPeriod, Duration windowSize,
+                                                        boolean retainDuplicates, StoreFormat format,
+                                                        BraidStoreOptions options) {
+        Objects.requireNonNull(name, "name cannot be null");
+        long retentionMs = validateMillisecondDuration(retentionPeriod,
+                prepareMillisCheckFailMsgPrefix(retentionPeriod, "retentionPeriod"));
+        long windowSizeMs = validateMillisecondDuration(windowSize,
+                prepareMillisCheckFailMsgPrefix(windowSize, "windowSize"));
+        return format == StoreFormat.HEADERS
+                ? new BraidHeadersWindowBytesStoreSupplier(name, retentionMs, windowSizeMs, retainDuplicates, options)
+                : new BraidWindowBytesStoreSupplier(name, format, retentionMs, windowSizeMs, retainDuplicates, options);
+    }
+
+    private static long sessionRetention(String name, Duration retentionPeriod) {
+        Objects.requireNonNull(name, "name cannot be null");
+        return validateMillisecondDuration(retentionPeriod,
+                prepareMillisCheckFailMsgPrefix(retentionPeriod, "retentionPeriod"));
     }
 }

@@ -1,0 +1,83 @@
+package dev.braid.streams;
+
+import dev.braid.store.KeyRange;
+
+/**
+ * The time bookkeeping of a window or session store, as Kafka's segmented stores keep it: segment
+ * {@code id = timestamp / segmentIntervalMs}, the observed stream time (the largest segment timestamp
+ * written or restored since the store was opened, in memory only, as in Kafka), and which segments
+ * are live: {@code id >= segmentId(observedStreamTime - retentionPeriodMs)}. Writes to older segments
+ * are dropped; reads never go below {@link #actualFrom}. Writer thread only, except
+ * {@link #actualFrom}, which readers call (the stream time is volatile).
+ */
+final class TimeSegments {
+    /** Kafka's "no timestamp yet" ({@code ConsumerRecord.NO_TIMESTAMP}). */
+    static final long NO_TIMESTAMP = -1L;
+
+    private final long retentionPeriodMs;
+    private final long segmentIntervalMs;
+    private volatile long observedStreamTime = NO_TIMESTAMP;
+    private long droppedBelow = Long.MIN_VALUE; // segments below it were range-deleted since open
+
+    TimeSegments(long retentionPeriodMs, long segmentIntervalMs) {
+        if (segmentIntervalMs < 1) {
+            throw new IllegalArgumentException("segmentIntervalMs must be positive: " + segmentIntervalMs);
+        }
+        this.retentionPeriodMs = retentionPeriodMs;
+        this.segmentIntervalMs = segmentIntervalMs;
+    }
+
+    /** Forgets the stream time: a reopened store starts from nothing, as Kafka's do. */
+    void reset() {
+        observedStreamTime = NO_TIMESTAMP;
+        droppedBelow = Long.MIN_VALUE;
+    }
+
+    long segmentId(long timestamp) {
+        return timestamp / segmentIntervalMs;
+    }
+
+    void observe(long timestamp) {
+        if (timestamp > observedStreamTime) {
+            observedStreamTime = timestamp;
+        }
+    }
+
+    long observedStreamTime() {
+        return observedStreamTime;
+    }
+
+    long retentionPeriodMs() {
+        return retentionPeriodMs;
+    }
+
+    long segmentIntervalMs() {
+        return segmentIntervalMs;
+    }
+
+    /** The lowest time a read may return: {@code max(from, streamTime - retention + 1)}. */
+    long actualFrom(long from) {
+        return Math.max(from, observedStreamTime - retentionPeriodMs + 1);
+    }
+
+    boolean isLive(long segmentId) {
+        return segmentId >= minLiveSegment();
+    }
+
+    /**
+     * The keys of the segments that expired since the last call (null when none did); the caller
+     * deletes them. Segments expire as the stream time advances, so each is handed out once.
+     */
+    KeyRange takeExpired() {
+        long minLive = minLiveSegment();
+        if (minLive <= droppedBelow) {
+            return null;
+        }
+        droppedBelow = minLive;
+        return SegmentedKeys.below(minLive);
+    }
+
+    private long minLiveSegment() {
+        return segmentId(observedStreamTime - retentionPeriodMs);
+    }
+}
