@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.SessionBytesStoreSupplier;
+import org.apache.kafka.streams.state.VersionedBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 /**
@@ -95,6 +96,38 @@ public final class BraidStores {
     public static SessionBytesStoreSupplier persistentSessionStoreWithHeaders(String name, Duration retentionPeriod) {
         return new BraidHeadersSessionBytesStoreSupplier(name, sessionRetention(name, retentionPeriod),
                 BraidStoreOptions.defaults());
+    }
+
+    /**
+     * A versioned key-value store: every version of a key for {@code historyRetention} (also the
+     * grace period of out-of-order writes), the newest for ever; Kafka's default segment interval.
+     */
+    public static VersionedBytesStoreSupplier persistentVersionedKeyValueStore(String name, Duration historyRetention) {
+        long retentionMs = historyRetention(name, historyRetention);
+        return new BraidVersionedBytesStoreSupplier(name, retentionMs,
+                BraidVersionedBytesStoreSupplier.defaultSegmentIntervalMs(retentionMs), BraidStoreOptions.defaults());
+    }
+
+    /** A versioned key-value store with segments of {@code segmentInterval} (for performance only). */
+    public static VersionedBytesStoreSupplier persistentVersionedKeyValueStore(String name, Duration historyRetention,
+                                                                           Duration segmentInterval) {
+        long retentionMs = historyRetention(name, historyRetention);
+        long segmentMs = validateMillisecondDuration(segmentInterval,
+                prepareMillisCheckFailMsgPrefix(segmentInterval, "segmentInterval"));
+        if (segmentMs < 1L) {
+            throw new IllegalArgumentException("segmentInterval cannot be zero or negative");
+        }
+        return new BraidVersionedBytesStoreSupplier(name, retentionMs, segmentMs, BraidStoreOptions.defaults());
+    }
+
+    private static long historyRetention(String name, Duration historyRetention) {
+        Objects.requireNonNull(name, "name cannot be null");
+        long ms = validateMillisecondDuration(historyRetention,
+                prepareMillisCheckFailMsgPrefix(historyRetention, "historyRetention"));
+        if (ms < 0L) {
+            throw new IllegalArgumentException("historyRetention cannot be negative");
+        }
+        return ms;
     }
 
     private static WindowBytesStoreSupplier windowStore(String name, Duration retentionPeriod, Duration windowSize,

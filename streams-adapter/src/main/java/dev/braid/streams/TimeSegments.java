@@ -65,19 +65,28 @@ final class TimeSegments {
     }
 
     /**
-     * The keys of the segments that expired since the last call (null when none did); the caller
-     * deletes them. Segments expire as the stream time advances, so each is handed out once.
+     * The keys of the window or session segments that expired since the last call (null when none
+     * did); the caller deletes them. Segments expire as the stream time advances, so each is handed
+     * out once.
      */
     KeyRange takeExpired() {
-        long minLive = minLiveSegment();
-        if (minLive <= droppedBelow) {
-            return null;
-        }
-        droppedBelow = minLive;
-        return SegmentedKeys.below(minLive);
+        return advanceDropped() ? SegmentedKeys.below(minLiveSegment()) : null;
     }
 
-    private long minLiveSegment() {
+    /**
+     * Whether segments expired since the last call (the caller then deletes every segment below
+     * {@link #minLiveSegment()}), and remembers that they are gone.
+     */
+    boolean advanceDropped() {
+        long minLive = minLiveSegment();
+        if (minLive <= droppedBelow) {
+            return false;
+        }
+        droppedBelow = minLive;
+        return true;
+    }
+
+    long minLiveSegment() {
         return segmentId(observedStreamTime - retentionPeriodMs);
     }
 }
