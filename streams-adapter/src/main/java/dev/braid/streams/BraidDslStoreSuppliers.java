@@ -1,6 +1,7 @@
 package dev.braid.streams;
 
 import org.apache.kafka.streams.DslStoreFormat;
+import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.state.DslKeyValueParams;
 import org.apache.kafka.streams.state.DslSessionParams;
 import org.apache.kafka.streams.state.DslStoreSuppliers;
@@ -13,8 +14,9 @@ import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
  * Braid for every store of the DSL without naming a supplier in each {@code Materialized}: set
  * {@code dsl.store.suppliers.class} to this class. Key-value, window and session stores (aggregations,
  * windowed and session aggregations, both stores of a stream-stream join and its outer-join store)
- * come in the format Kafka asks for (plain, timestamped, headers). Emit-on-window-close stores are
- * ordinary Braid window and session stores, as Kafka's in-memory suppliers do it. What this cannot
+ * come in the format Kafka asks for (plain, timestamped, headers). For emit-on-window-close, where
+ * Kafka's RocksDB suppliers give time-ordered stores, the window store iterates all keys in window
+ * start order and reads at the retention edge as those do; session stores need nothing special. What this cannot
  * reach: Kafka 4.3.1 builds the buffer of a stream-table join with a grace period on RocksDB itself,
  * without asking the suppliers. Stateless; thread safe.
  */
@@ -31,6 +33,15 @@ public final class BraidDslStoreSuppliers implements DslStoreSuppliers {
     @Override
     public WindowBytesStoreSupplier windowStore(DslWindowParams params) {
         DslStoreFormat format = params.dslStoreFormat() == null ? DslStoreFormat.TIMESTAMPED : params.dslStoreFormat();
+        if (params.emitStrategy().type() == EmitStrategy.StrategyType.ON_WINDOW_CLOSE) {
+            StoreFormat storeFormat = switch (format) {
+                case PLAIN -> StoreFormat.PLAIN;
+                case TIMESTAMPED -> StoreFormat.TIMESTAMPED;
+                case HEADERS -> StoreFormat.HEADERS;
+            };
+            return BraidStores.timeOrderedWindowStore(params.name(), params.retentionPeriod(), params.windowSize(),
+                    params.retainDuplicates(), storeFormat);
+        }
         return switch (format) {
             case PLAIN -> BraidStores.persistentWindowStore(params.name(), params.retentionPeriod(),
                     params.windowSize(), params.retainDuplicates());

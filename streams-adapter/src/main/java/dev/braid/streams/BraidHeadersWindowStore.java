@@ -16,8 +16,9 @@ import org.apache.kafka.streams.state.TimestampedBytesStore;
  */
 final class BraidHeadersWindowStore extends BraidWindowStore implements TimestampedBytesStore, HeadersBytesStore {
     BraidHeadersWindowStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                            long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates) {
-        super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs, windowSizeMs, retainDuplicates);
+                            long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, boolean timeOrdered) {
+        super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs, windowSizeMs, retainDuplicates,
+                timeOrdered);
     }
 
     @Override

@@ -52,13 +52,13 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
      *                       to the highest: sessions live in the segment of their end time
      */
     BraidSegmentedStore(String name, String metricsScope, BraidStoreOptions overrides, KeySchema schema,
-                        boolean searchToNewest, long retentionPeriodMs, long segmentIntervalMs) {
+                        boolean searchToNewest, TimeSegments segments) {
         this.name = Objects.requireNonNull(name, "name");
         this.metricsScope = Objects.requireNonNull(metricsScope, "metricsScope");
         this.overrides = Objects.requireNonNull(overrides, "overrides");
         this.schema = schema;
         this.searchToNewest = searchToNewest;
-        this.segments = new TimeSegments(retentionPeriodMs, segmentIntervalMs);
+        this.segments = segments;
     }
 
     @Override
@@ -180,7 +180,7 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
     byte[] getSchemaKey(Bytes key) {
         OpenStore s = open();
         long timestamp = schema.segmentTimestamp(key);
-        if (timestamp < segments.observedStreamTime() - segments.retentionPeriodMs() + 1) {
+        if (timestamp < segments.actualFrom(Long.MIN_VALUE)) {
             return null;
         }
         try {

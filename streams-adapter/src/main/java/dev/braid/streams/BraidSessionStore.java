@@ -34,7 +34,8 @@ sealed class BraidSessionStore extends BraidSegmentedStore implements SessionSto
 
     BraidSessionStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
                       long segmentIntervalMs) {
-        super(name, metricsScope, overrides, new SessionKeySchema(), true, retentionPeriodMs, segmentIntervalMs);
+        super(name, metricsScope, overrides, new SessionKeySchema(), true,
+                new TimeSegments(retentionPeriodMs, segmentIntervalMs));
     }
 
     @Override

@@ -133,14 +133,29 @@ public final class BraidStores {
     private static WindowBytesStoreSupplier windowStore(String name, Duration retentionPeriod, Duration windowSize,
                                                         boolean retainDuplicates, StoreFormat format,
                                                         BraidStoreOptions options) {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, format, false, options);
+    }
+
+    /** A window store standing in for Kafka's emit-on-window-close (time-ordered) one; for the DSL. */
+    static WindowBytesStoreSupplier timeOrderedWindowStore(String name, Duration retentionPeriod, Duration windowSize,
+                                                          boolean retainDuplicates, StoreFormat format) {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, format, true,
+                BraidStoreOptions.defaults());
+    }
+
+    private static WindowBytesStoreSupplier windowStore(String name, Duration retentionPeriod, Duration windowSize,
+                                                        boolean retainDuplicates, StoreFormat format,
+                                                        boolean timeOrdered, BraidStoreOptions options) {
         Objects.requireNonNull(name, "name cannot be null");
         long retentionMs = validateMillisecondDuration(retentionPeriod,
                 prepareMillisCheckFailMsgPrefix(retentionPeriod, "retentionPeriod"));
         long windowSizeMs = validateMillisecondDuration(windowSize,
                 prepareMillisCheckFailMsgPrefix(windowSize, "windowSize"));
         return format == StoreFormat.HEADERS
-                ? new BraidHeadersWindowBytesStoreSupplier(name, retentionMs, windowSizeMs, retainDuplicates, options)
-                : new BraidWindowBytesStoreSupplier(name, format, retentionMs, windowSizeMs, retainDuplicates, options);
+                ? new BraidHeadersWindowBytesStoreSupplier(name, retentionMs, windowSizeMs, retainDuplicates,
+                        timeOrdered, options)
+                : new BraidWindowBytesStoreSupplier(name, format, retentionMs, windowSizeMs, retainDuplicates,
+                        timeOrdered, options);
     }
 
     private static long sessionRetention(String name, Duration retentionPeriod) {

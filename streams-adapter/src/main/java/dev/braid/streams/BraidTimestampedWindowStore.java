@@ -9,7 +9,8 @@ import org.apache.kafka.streams.state.TimestampedBytesStore;
  */
 final class BraidTimestampedWindowStore extends BraidWindowStore implements TimestampedBytesStore {
     BraidTimestampedWindowStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                                long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates) {
-        super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs, windowSizeMs, retainDuplicates);
+                                long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, boolean timeOrdered) {
+        super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs, windowSizeMs, retainDuplicates,
+                timeOrdered);
     }
 }

@@ -17,10 +17,20 @@ sealed class BraidWindowBytesStoreSupplier implements WindowBytesStoreSupplier
     private final long retentionPeriodMs;
     private final long windowSizeMs;
     private final boolean retainDuplicates;
+    private final boolean timeOrdered;
     private final BraidStoreOptions options;
 
     BraidWindowBytesStoreSupplier(String name, StoreFormat format, long retentionPeriodMs, long windowSizeMs,
                                   boolean retainDuplicates, BraidStoreOptions options) {
+        this(name, format, retentionPeriodMs, windowSizeMs, retainDuplicates, false, options);
+    }
+
+    /**
+     * @param timeOrdered the stores stand in for Kafka's emit-on-window-close (time-ordered) window
+     *                    stores ({@link BraidWindowStore})
+     */
+    BraidWindowBytesStoreSupplier(String name, StoreFormat format, long retentionPeriodMs, long windowSizeMs,
+                                  boolean retainDuplicates, boolean timeOrdered, BraidStoreOptions options) {
         this.name = Objects.requireNonNull(name, "name cannot be null");
         this.format = Objects.requireNonNull(format, "format");
         this.options = Objects.requireNonNull(options, "options cannot be null");
@@ -38,6 +48,7 @@ sealed class BraidWindowBytesStoreSupplier implements WindowBytesStoreSupplier
         this.retentionPeriodMs = retentionPeriodMs;
         this.windowSizeMs = windowSizeMs;
         this.retainDuplicates = retainDuplicates;
+        this.timeOrdered = timeOrdered;
     }
 
     @Override
@@ -48,7 +59,7 @@ sealed class BraidWindowBytesStoreSupplier implements WindowBytesStoreSupplier
     @Override
     public WindowStore<Bytes, byte[]> get() {
         return format.newWindowStore(name, BraidKeyValueBytesStoreSupplier.METRICS_SCOPE, options, retentionPeriodMs,
-                segmentIntervalMs(), windowSizeMs, retainDuplicates);
+                segmentIntervalMs(), windowSizeMs, retainDuplicates, timeOrdered);
     }
 
     @Override

@@ -19,19 +19,25 @@ import org.apache.kafka.streams.state.internals.WindowKeySchema;
  * {@code docs/format/time-segments.md}). With {@code retainDuplicates} every put gets the next
  * sequence number, so equal keys and times are all kept (stream-stream joins) and null values are
  * ignored, as in Kafka. The subclasses add only the marker interfaces of Kafka's value formats.
+ * A {@code timeOrdered} store stands in for Kafka's emit-on-window-close (time-ordered) window store:
+ * its all-keys iterations come in window-start order, and reads still see time
+ * {@code streamTime - retention}, as that store's do.
  * Thread safety as {@link BraidSegmentedStore}.
  */
 sealed class BraidWindowStore extends BraidSegmentedStore implements WindowStore<Bytes, byte[]>
         permits BraidTimestampedWindowStore, BraidHeadersWindowStore {
     private final long windowSizeMs;
     private final boolean retainDuplicates;
+    private final boolean timeOrdered;
     private int seqnum; // stream thread only
 
     BraidWindowStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                     long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates) {
-        super(name, metricsScope, overrides, new WindowKeySchema(), false, retentionPeriodMs, segmentIntervalMs);
+                     long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, boolean timeOrdered) {
+        super(name, metricsScope, overrides, new WindowKeySchema(), false,
+                new TimeSegments(retentionPeriodMs, segmentIntervalMs, timeOrdered));
         this.windowSizeMs = windowSizeMs;
         this.retainDuplicates = retainDuplicates;
+        this.timeOrdered = timeOrdered;
     }
 
     @Override
@@ -73,28 +79,37 @@ sealed class BraidWindowStore extends BraidSegmentedStore implements WindowStore
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> all() {
-        return windowed(allEntries(true));
+        return windowed(inTimeOrder(allEntries(true), true));
     }
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> backwardAll() {
-        return windowed(allEntries(false));
+        return windowed(inTimeOrder(allEntries(false), false));
     }
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> fetchAll(long timeFrom, long timeTo) {
-        return windowed(fetchTimeRange(timeFrom, timeTo, true));
+        return windowed(inTimeOrder(fetchTimeRange(timeFrom, timeTo, true), true));
     }
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetchAll(long timeFrom, long timeTo) {
-        return windowed(fetchTimeRange(timeFrom, timeTo, false));
+        return windowed(inTimeOrder(fetchTimeRange(timeFrom, timeTo, false), false));
     }
 
     /** {@code WindowKeyQuery} and {@code WindowRangeQuery}, as Kafka's window stores answer them. */
     @Override
     public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
         return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, getPosition(), context());
+    }
+
+    /**
+     * The entries of {@code source} as a time-ordered store returns them (by window start, then key
+     * and seqnum bytes), when this store stands in for one; else {@code source} itself. Collected in
+     * memory: emit-on-window-close reads the windows that closed since the last emit.
+     */
+    private KeyValueIterator<Bytes, byte[]> inTimeOrder(KeyValueIterator<Bytes, byte[]> source, boolean forward) {
+        return timeOrdered ? TimeOrder.sorted(source, forward) : source;
     }
 
     private KeyValueIterator<Windowed<Bytes>, byte[]> windowed(KeyValueIterator<Bytes, byte[]> source) {

@@ -21,14 +21,15 @@ enum StoreFormat {
     }
 
     BraidWindowStore newWindowStore(String name, String metricsScope, BraidStoreOptions options, long retentionPeriodMs,
-                                    long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates) {
+                                    long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates,
+                                    boolean timeOrdered) {
         return switch (this) {
             case PLAIN -> new BraidWindowStore(name, metricsScope, options, retentionPeriodMs, segmentIntervalMs,
-                    windowSizeMs, retainDuplicates);
+                    windowSizeMs, retainDuplicates, timeOrdered);
             case TIMESTAMPED -> new BraidTimestampedWindowStore(name, metricsScope, options, retentionPeriodMs,
-                    segmentIntervalMs, windowSizeMs, retainDuplicates);
+                    segmentIntervalMs, windowSizeMs, retainDuplicates, timeOrdered);
             case HEADERS -> new BraidHeadersWindowStore(name, metricsScope, options, retentionPeriodMs,
-                    segmentIntervalMs, windowSizeMs, retainDuplicates);
+                    segmentIntervalMs, windowSizeMs, retainDuplicates, timeOrdered);
         };
     }
 }

@@ -16,15 +16,27 @@ final class TimeSegments {
 
     private final long retentionPeriodMs;
     private final long segmentIntervalMs;
+    private final long readEdgeMs; // 1: time streamTime - retention is no longer readable; 0: it still is
     private volatile long observedStreamTime = NO_TIMESTAMP;
     private long droppedBelow = Long.MIN_VALUE; // segments below it were range-deleted since open
 
     TimeSegments(long retentionPeriodMs, long segmentIntervalMs) {
+        this(retentionPeriodMs, segmentIntervalMs, false);
+    }
+
+    /**
+     * @param readsAtRetentionEdge whether a read still sees time {@code streamTime - retention}, as
+     *                             Kafka's emit-on-window-close (time-ordered) window stores do, so that
+     *                             a store whose retention equals its grace period can emit a window
+     *                             just as it closes
+     */
+    TimeSegments(long retentionPeriodMs, long segmentIntervalMs, boolean readsAtRetentionEdge) {
         if (segmentIntervalMs < 1) {
             throw new IllegalArgumentException("segmentIntervalMs must be positive: " + segmentIntervalMs);
         }
         this.retentionPeriodMs = retentionPeriodMs;
         this.segmentIntervalMs = segmentIntervalMs;
+        this.readEdgeMs = readsAtRetentionEdge ? 0 : 1;
     }
 
     /** Forgets the stream time: a reopened store starts from nothing, as Kafka's do. */
@@ -55,9 +67,9 @@ final class TimeSegments {
         return segmentIntervalMs;
     }
 
-    /** The lowest time a read may return: {@code max(from, streamTime - retention + 1)}. */
+    /** The lowest time a read may return: {@code max(from, streamTime - retention + 1)} (or + 0). */
     long actualFrom(long from) {
-        return Math.max(from, observedStreamTime - retentionPeriodMs + 1);
+        return Math.max(from, observedStreamTime - retentionPeriodMs + readEdgeMs);
     }
 
     boolean isLive(long segmentId) {

@@ -54,15 +54,23 @@ class SegmentedStoreOracleTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void windowStoreMatchesRocksDb(boolean retainDuplicates) {
+    @ValueSource(strings = {"plain", "duplicates", "timeOrdered", "timeOrderedDuplicates"})
+    void windowStoreMatchesRocksDb(String variant) {
+        boolean retainDuplicates = variant.toLowerCase(java.util.Locale.ROOT).contains("duplicates");
+        boolean timeOrdered = variant.startsWith("timeOrdered");
         Duration retention = Duration.ofMinutes(3);
         Duration size = Duration.ofSeconds(10);
         long seed = seed();
+        // time-ordered: what the DSL's suppliers give an emit-on-window-close aggregation
         try (TopologyTestDriver driver = driver(
-                Stores.windowStoreBuilder(BraidStores.persistentWindowStore("braid", retention, size, retainDuplicates),
+                Stores.windowStoreBuilder(timeOrdered
+                        ? BraidStores.timeOrderedWindowStore("braid", retention, size, retainDuplicates, StoreFormat.PLAIN)
+                        : BraidStores.persistentWindowStore("braid", retention, size, retainDuplicates),
                         Serdes.String(), Serdes.String()),
-                Stores.windowStoreBuilder(Stores.persistentWindowStore("rocks", retention, size, retainDuplicates),
+                Stores.windowStoreBuilder(timeOrdered
+                        ? org.apache.kafka.streams.state.internals.RocksDbIndexedTimeOrderedWindowBytesStoreSupplier
+                                .create("rocks", retention, size, retainDuplicates, true)
+                        : Stores.persistentWindowStore("rocks", retention, size, retainDuplicates),
                         Serdes.String(), Serdes.String()))) {
             WindowStore<String, String> braid = driver.getWindowStore("braid");
             WindowStore<String, String> rocks = driver.getWindowStore("rocks");

@@ -87,6 +87,37 @@ class WindowedTopologyTest {
 
     @ParameterizedTest
     @ValueSource(longs = {0, 10L << 20})
+    void tumblingCountWithEmitFinal(long cacheBytes) {
+        compare(() -> {
+            StreamsBuilder b = new StreamsBuilder();
+            b.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+                    .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                    .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(5))
+                            .advanceBy(Duration.ofSeconds(5)))
+                    .emitStrategy(org.apache.kafka.streams.kstream.EmitStrategy.onWindowClose())
+                    .count().toStream().map(WindowedTopologyTest::show)
+                    .to("out", Produced.with(Serdes.String(), Serdes.String()));
+            return b.build();
+        }, cacheBytes, WindowedTopologyTest::oneStream);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, 10L << 20})
+    void slidingCountWithEmitFinal(long cacheBytes) {
+        compare(() -> {
+            StreamsBuilder b = new StreamsBuilder();
+            b.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+                    .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                    .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(5), Duration.ofSeconds(4)))
+                    .emitStrategy(org.apache.kafka.streams.kstream.EmitStrategy.onWindowClose())
+                    .count().toStream().map(WindowedTopologyTest::show)
+                    .to("out", Produced.with(Serdes.String(), Serdes.String()));
+            return b.build();
+        }, cacheBytes, WindowedTopologyTest::oneStream);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, 10L << 20})
     void sessionCount(long cacheBytes) {
         compare(() -> {
             StreamsBuilder b = new StreamsBuilder();
