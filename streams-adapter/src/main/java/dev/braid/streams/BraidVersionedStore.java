@@ -166,11 +166,23 @@ final class BraidVersionedStore implements VersionedKeyValueStore<Bytes, byte[]>
     @Override
     public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
         if (query instanceof MultiVersionedKeyQuery<?, ?> q) {
-            MultiVersionedKeyQuery<Bytes, byte[]> raw = (MultiVersionedKeyQuery<Bytes, byte[]>) q;
-            QueryResult<R> result = (QueryResult<R>) QueryResult.forResult(get(raw.key(),
-                    raw.fromTime().map(java.time.Instant::toEpochMilli).orElse(Long.MIN_VALUE),
-                    raw.toTime().map(java.time.Instant::toEpochMilli).orElse(Long.MAX_VALUE), raw.resultOrder()));
-            result.setPosition(getPosition().copy());
+            // as StoreQueryUtils.handleBasicQueries does for the queries it knows
+            long start = config.isCollectExecutionInfo() ? System.nanoTime() : -1L;
+            Position position = getPosition();
+            QueryResult<R> result;
+            if (context == null || !StoreQueryUtils.isPermitted(position, positionBound, context.taskId().partition())) {
+                result = QueryResult.notUpToBound(position, positionBound,
+                        context == null ? null : context.taskId().partition());
+            } else {
+                MultiVersionedKeyQuery<Bytes, byte[]> raw = (MultiVersionedKeyQuery<Bytes, byte[]>) q;
+                result = (QueryResult<R>) QueryResult.forResult(get(raw.key(),
+                        raw.fromTime().map(java.time.Instant::toEpochMilli).orElse(Long.MIN_VALUE),
+                        raw.toTime().map(java.time.Instant::toEpochMilli).orElse(Long.MAX_VALUE), raw.resultOrder()));
+            }
+            if (config.isCollectExecutionInfo()) {
+                result.addExecutionInfo("Handled in " + getClass() + " in " + (System.nanoTime() - start) + "ns");
+            }
+            result.setPosition(position.copy());
             return result;
         }
         return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, getPosition(), context);

@@ -214,6 +214,80 @@ class SegmentedStoreLifecycleTest {
     }
 
     @Test
+    void aDamagedWindowStoreIsMovedAsideAndOpensEmpty() throws java.io.IOException {
+        BraidWindowStore store = window("damaged", 2 * MINUTE, false);
+        store.put(b("k"), v("1"), 1000);
+        store.commit(Map.of(CHANGELOG, 9L));
+        store.close();
+        Path pages = StoreFixture.storeDir(dir, "damaged").resolve("braid.pages");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(pages.toFile(), "rw")) {
+            raf.seek(100); // inside the header page: its checksum no longer matches
+            int x = raf.read();
+            raf.seek(100);
+            raf.write(x ^ 0x5A);
+        }
+        BraidWindowStore reopened = window("damaged", 2 * MINUTE, false);
+        try {
+            assertNull(reopened.committedOffset(CHANGELOG), "no committed offset: Kafka restores from the start");
+            assertTrue(windows(reopened.all()).isEmpty());
+            try (var siblings = java.nio.file.Files.list(dir.resolve("braid"))) {
+                assertEquals(1, siblings.filter(p -> p.getFileName().toString().startsWith("damaged.corrupt-")).count());
+            }
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
+    void interactiveQueriesReadWhileTheStreamThreadWrites() throws Exception {
+        BraidWindowStore store = window("concurrent", 2 * MINUTE, false);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<Integer>> reads = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                reads.add(readers.submit(() -> {
+                    int scans = 0;
+                    while (!done.get() || scans == 0) {
+                        for (String entry : windows(store.fetch(b("k0"), b("k9"), 0, Long.MAX_VALUE))) {
+                            assertTrue(entry.matches("k\\d@\\d+=v\\d+"), entry);
+                        }
+                        scans++;
+                    }
+                    return scans;
+                }));
+            }
+            for (int i = 0; i < 5000; i++) {
+                store.put(b("k" + (i % 10)), v("v" + i), i * 100L); // several segments expire on the way
+            }
+            done.set(true);
+            for (java.util.concurrent.Future<Integer> f : reads) {
+                assertTrue(f.get() > 0);
+            }
+        } finally {
+            done.set(true);
+            readers.shutdownNow();
+            store.close();
+        }
+    }
+
+    @Test
+    void gaugesAreRegisteredAndRemoved() {
+        BraidSessionStore store = session("gauged");
+        store.put(new Windowed<>(b("a"), new SessionWindow(1, 2)), v("x"));
+        java.util.function.Supplier<Map<String, Object>> gauges = () -> {
+            Map<String, Object> out = new java.util.HashMap<>();
+            lastContext.kafkaMetrics().metrics().values().stream()
+                    .filter(m -> "gauged".equals(m.metricName().tags().get("braid-state-id")))
+                    .forEach(m -> out.put(m.metricName().name(), m.metricValue()));
+            return out;
+        };
+        assertEquals(1.0, (Double) gauges.get().get("number-keys"));
+        store.close();
+        assertTrue(gauges.get().isEmpty(), "gauges are removed with the store");
+    }
+
+    @Test
     void closedStoreAndItsIteratorsFail() {
         BraidWindowStore store = window("closing", 2 * MINUTE, true);
         store.put(b("a"), v("1"), 1000);
