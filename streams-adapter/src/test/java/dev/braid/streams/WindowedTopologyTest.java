@@ -41,6 +41,7 @@ import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -48,7 +49,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with {@code dsl.store.suppliers.class} set to {@link BraidDslStoreSuppliers}, and on Kafka's
  * built-in (RocksDB) stores. Outputs must agree record for record (key, value, timestamp), the
  * {@code dropped-records} totals too, and the Braid run must leave no RocksDB file in its state
- * directory (the built-in run must, which shows the check can fail). Inputs are seeded random, with
+ * directory (the built-in run must, which shows the check can fail). Some run with
+ * {@code dsl.store.format=HEADERS} too (Kafka 4.3's header-keeping stores). Inputs are seeded random, with
  * out-of-order and late records, and long enough for several time segments to expire.
  */
 class WindowedTopologyTest {
@@ -58,10 +60,10 @@ class WindowedTopologyTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(longs = {0, 10L << 20})
-    void tumblingCount(long cacheBytes) {
+    @CsvSource({"0,DEFAULT", "10485760,DEFAULT", "0,HEADERS", "10485760,HEADERS"})
+    void tumblingCount(long cacheBytes, String dslStoreFormat) {
         compare(() -> windowedCount(TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), Duration.ofSeconds(5))),
-                cacheBytes, WindowedTopologyTest::oneStream);
+                cacheBytes, dslStoreFormat, WindowedTopologyTest::oneStream);
     }
 
     @ParameterizedTest
@@ -86,8 +88,8 @@ class WindowedTopologyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0, 10L << 20})
-    void tumblingCountWithEmitFinal(long cacheBytes) {
+    @CsvSource({"0,DEFAULT", "10485760,DEFAULT", "0,HEADERS"})
+    void tumblingCountWithEmitFinal(long cacheBytes, String dslStoreFormat) {
         compare(() -> {
             StreamsBuilder b = new StreamsBuilder();
             b.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
@@ -98,7 +100,7 @@ class WindowedTopologyTest {
                     .count().toStream().map(WindowedTopologyTest::show)
                     .to("out", Produced.with(Serdes.String(), Serdes.String()));
             return b.build();
-        }, cacheBytes, WindowedTopologyTest::oneStream);
+        }, cacheBytes, dslStoreFormat, WindowedTopologyTest::oneStream);
     }
 
     @ParameterizedTest
@@ -117,8 +119,8 @@ class WindowedTopologyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0, 10L << 20})
-    void sessionCount(long cacheBytes) {
+    @CsvSource({"0,DEFAULT", "10485760,DEFAULT", "0,HEADERS", "10485760,HEADERS"})
+    void sessionCount(long cacheBytes, String dslStoreFormat) {
         compare(() -> {
             StreamsBuilder b = new StreamsBuilder();
             b.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
@@ -127,7 +129,7 @@ class WindowedTopologyTest {
                     .count().toStream().map(WindowedTopologyTest::show)
                     .to("out", Produced.with(Serdes.String(), Serdes.String()));
             return b.build();
-        }, cacheBytes, WindowedTopologyTest::oneStream);
+        }, cacheBytes, dslStoreFormat, WindowedTopologyTest::oneStream);
     }
 
     @ParameterizedTest
@@ -161,8 +163,8 @@ class WindowedTopologyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"inner", "left", "outer"})
-    void streamStreamJoin(String kind) {
+    @CsvSource({"inner,DEFAULT", "left,DEFAULT", "outer,DEFAULT", "outer,HEADERS"})
+    void streamStreamJoin(String kind, String dslStoreFormat) {
         compare(() -> {
             StreamsBuilder b = new StreamsBuilder();
             KStream<String, String> left = b.stream("left", Consumed.with(Serdes.String(), Serdes.String()));
@@ -176,7 +178,7 @@ class WindowedTopologyTest {
             };
             out.to("out", Produced.with(Serdes.String(), Serdes.String()));
             return b.build();
-        }, 0, (driver, rnd) -> {
+        }, 0, dslStoreFormat, (driver, rnd) -> {
             TestInputTopic<String, String> left = input(driver, "left");
             TestInputTopic<String, String> right = input(driver, "right");
             long time = 0;
@@ -249,6 +251,15 @@ class WindowedTopologyTest {
         compareOn(onBraid -> topology.get(), cacheBytes, input);
     }
 
+    /** As {@link #compare}, with {@code dsl.store.format} set (DEFAULT or HEADERS). */
+    private void compare(Supplier<Topology> topology, long cacheBytes, String dslStoreFormat,
+                         BiConsumer<TopologyTestDriver, Random> input) {
+        format = dslStoreFormat;
+        compareOn(onBraid -> topology.get(), cacheBytes, input);
+    }
+
+    private String format = StreamsConfig.DSL_STORE_FORMAT_DEFAULT;
+
     /** {@code topology} is given whether it runs on Braid (to pick suppliers the DSL does not). */
     private void compareOn(Function<Boolean, Topology> topology, long cacheBytes,
                            BiConsumer<TopologyTestDriver, Random> input) {
@@ -278,6 +289,7 @@ class WindowedTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, cacheBytes);
+        props.put(StreamsConfig.DSL_STORE_FORMAT_CONFIG, format);
         // emit-on-window-close is throttled by wall-clock time, which the driver does not advance
         props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
         if (onBraid) {
