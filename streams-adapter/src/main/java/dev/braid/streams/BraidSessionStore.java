@@ -107,7 +107,7 @@ sealed class BraidSessionStore extends BraidSegmentedStore implements SessionSto
             it.forEachRemaining(found::add);
         }
         found.sort(BY_END_KEY_START);
-        return new ListIterator(found);
+        return new ListedIterator<>(found);
     }
 
     @Override
@@ -138,40 +138,5 @@ sealed class BraidSessionStore extends BraidSegmentedStore implements SessionSto
 
     private static KeyValueIterator<Windowed<Bytes>, byte[]> sessions(KeyValueIterator<Bytes, byte[]> source) {
         return WindowedIterator.windowed(source, SessionKeySchema::from);
-    }
-
-    /** An iterator over a collected list. */
-    private static final class ListIterator implements KeyValueIterator<Windowed<Bytes>, byte[]> {
-        private final List<KeyValue<Windowed<Bytes>, byte[]>> list;
-        private int next;
-
-        ListIterator(List<KeyValue<Windowed<Bytes>, byte[]>> list) {
-            this.list = list;
-        }
-
-        @Override
-        public boolean hasNext() {
-            return next < list.size();
-        }
-
-        @Override
-        public KeyValue<Windowed<Bytes>, byte[]> next() {
-            if (!hasNext()) {
-                throw new java.util.NoSuchElementException();
-            }
-            return list.get(next++);
-        }
-
-        @Override
-        public Windowed<Bytes> peekNextKey() {
-            if (!hasNext()) {
-                throw new java.util.NoSuchElementException();
-            }
-            return list.get(next).key;
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

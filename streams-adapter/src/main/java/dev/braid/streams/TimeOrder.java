@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -28,7 +27,7 @@ final class TimeOrder {
             source.forEachRemaining(all::add);
         }
         all.sort(forward ? TIME_FIRST : TIME_FIRST.reversed());
-        return new Listed(all);
+        return new ListedIterator<>(all);
     }
 
     private static Bytes timeFirst(Bytes windowSchemaKey) {
@@ -36,40 +35,5 @@ final class TimeOrder {
         int keyBytes = k.length - Long.BYTES - Integer.BYTES;
         return Bytes.wrap(ByteBuffer.allocate(k.length).put(k, keyBytes, Long.BYTES).put(k, 0, keyBytes)
                 .put(k, keyBytes + Long.BYTES, Integer.BYTES).array());
-    }
-
-    /** An iterator over a collected list. */
-    private static final class Listed implements KeyValueIterator<Bytes, byte[]> {
-        private final List<KeyValue<Bytes, byte[]>> list;
-        private int next;
-
-        Listed(List<KeyValue<Bytes, byte[]>> list) {
-            this.list = list;
-        }
-
-        @Override
-        public boolean hasNext() {
-            return next < list.size();
-        }
-
-        @Override
-        public KeyValue<Bytes, byte[]> next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return list.get(next++);
-        }
-
-        @Override
-        public Bytes peekNextKey() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return list.get(next).key;
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

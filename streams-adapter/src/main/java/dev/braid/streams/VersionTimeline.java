@@ -5,10 +5,10 @@ import dev.braid.store.BraidIterator;
 import dev.braid.store.Entry;
 import dev.braid.store.WriteBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.VersionedKeyValueStore;
@@ -145,7 +145,7 @@ final class VersionTimeline {
             }
         }
         for (Map.Entry<Bytes, byte[]> e : wanted.entrySet()) {
-            if (!java.util.Arrays.equals(stored.get(e.getKey()), e.getValue())) {
+            if (!Arrays.equals(stored.get(e.getKey()), e.getValue())) {
                 if (blind) {
                     batch.blindPut(e.getKey().get(), e.getValue());
                 } else {
@@ -155,9 +155,5 @@ final class VersionTimeline {
         }
         stored.clear();
         stored.putAll(wanted);
-    }
-
-    byte[] key() {
-        return Objects.requireNonNull(key);
     }
 }
