@@ -7,7 +7,7 @@ package dev.braid.store;
  * @param pageFileBytes length of the page file
  * @param logBytes bytes of the log in use: its 512-byte header plus the frames since the last reset
  * @param pageCount pages allocated in the page file, header page included
- * @param freePages pages on the free list
+ * @param freePages free pages: on the free list and in free runs (where segments and tree builds go)
  * @param entries exact number of keys
  * @param lastCommitSequence sequence number of the last commit
  * @param checkpoints checkpoints completed since open

@@ -365,6 +365,16 @@ class RandomModelTest {
                 to = t;
             }
             List<byte[]> doomed = new ArrayList<>(expectedRange(model, from, true, to, true).keySet());
+            if (rnd.nextInt(4) == 0) {
+                note("deleteRange [" + hex(from) + ", " + hex(to) + "]: " + doomed.size() + " keys");
+                store.deleteRange(KeyRange.of(from, true, to, true));
+                for (byte[] key : doomed) {
+                    model.remove(key);
+                    touched(key, null);
+                }
+                rangeDeletedKeys += doomed.size();
+                return;
+            }
             boolean asBatch = rnd.nextBoolean();
             int how = rnd.nextInt(3); // 0 tree deletes, 1 blind deletes, 2 mixed
             note((how == 0 ? "" : how == 1 ? "blind " : "mixed ") + "range delete [" + hex(from) + ", " + hex(to)

@@ -63,22 +63,40 @@ public final class BTree {
 
     /** Frees every page of the tree, overflow pages included (before {@link #replaceWith}). Writer only. */
     public void freeAllPages() throws IOException {
-        freeSubtree(root, rootCrc, 0);
+        freeSubtree(root, rootCrc, 0, pager::free);
     }
 
-    private void freeSubtree(int pageNo, int crc, int depth) throws IOException {
+    /**
+     * Frees the blobs of the whole tree and hands each node page, dropped from the transaction and
+     * the cache, to {@code nodePages} (which frees it elsewhere: a fold's old tree goes to free runs).
+     */
+    public void freeAllPages(java.util.function.IntConsumer nodePages) throws IOException {
+        freeSubtree(root, rootCrc, 0, p -> {
+            pager.forget(p);
+            nodePages.accept(p);
+        });
+    }
+
+    private interface PageFree {
+        void free(int pageNo) throws IOException;
+    }
+
+    /** Frees the subtree's blobs and node pages; returns the entries its leaves held. */
+    private long freeSubtree(int pageNo, int crc, int depth, PageFree nodeFree) throws IOException {
         if (depth > MAX_DEPTH) {
             throw pager.io().corrupt(pageNo, "tree deeper than " + MAX_DEPTH + " levels");
         }
         Page p = pager.get(pageNo, crc);
+        long entries = 0;
         if (p instanceof InternalNode in) {
             for (int i = 0; i <= in.n; i++) {
-                freeSubtree(in.children[i], in.childCrcs[i], depth + 1);
+                entries += freeSubtree(in.children[i], in.childCrcs[i], depth + 1, nodeFree);
                 if (i < in.n && in.keyBlobs[i] != null) {
                     blobs.free(in.keyBlobs[i]);
                 }
             }
         } else if (p instanceof LeafNode leaf) {
+            entries = leaf.n;
             for (int i = 0; i < leaf.n; i++) {
                 if (leaf.keyBlob(i) != null) {
                     blobs.free(leaf.keyBlob(i));
@@ -88,7 +106,8 @@ public final class BTree {
                 }
             }
         }
-        pager.free(pageNo);
+        nodeFree.free(pageNo);
+        return entries;
     }
 
     public int root() {
@@ -222,6 +241,98 @@ public final class BTree {
         count--;
         rebalancer.afterDelete(depth, leaf);
         return true;
+    }
+
+    /**
+     * Removes every key from {@code lo} to {@code hi} (null: open-ended) and returns how many. Leaves
+     * wholly inside the range are taken out of their parents and freed without being rewritten
+     * (read once, for their count and blobs); only the leaves at the ends of the range and the
+     * internal nodes above change. Works one bottom internal node at a time, then rebalances.
+     */
+    public long deleteRange(byte[] lo, boolean loInc, byte[] hi, boolean hiInc) throws IOException {
+        byte[] seek = lo == null ? new byte[0] : lo;
+        boolean seekInc = lo == null || loInc;
+        long deleted = 0;
+        while (true) {
+            int depth = descend(seek);
+            LeafNode leaf = leafOnPath;
+            int s = leaf.search(seek);
+            int from = s >= 0 ? (seekInc ? s : s + 1) : -(s + 1);
+            int to = leaf.n;
+            if (hi != null) {
+                int h = leaf.search(hi);
+                to = h >= 0 ? (hiInc ? h + 1 : h) : -(h + 1);
+            }
+            boolean beyond = to < leaf.n; // a key past the range is in this leaf
+            boolean changed = false;
+            if (to > from) {
+                dirtyPath(depth, leaf);
+                changed = true;
+                for (int i = to - 1; i >= from; i--) {
+                    if (leaf.keyBlobs[i] != null) {
+                        blobs.free(leaf.keyBlobs[i]);
+                    }
+                    if (leaf.values[i] instanceof BlobRef ref) {
+                        blobs.free(ref);
+                    }
+                    leaf.remove(i);
+                }
+                deleted += to - from;
+                count -= to - from;
+            }
+            if (beyond || depth == 0) {
+                if (changed && depth > 0) {
+                    rebalancer.afterDelete(depth, leaf);
+                }
+                return deleted;
+            }
+            // Siblings to the right under the same parent that lie wholly inside the range.
+            InternalNode parent = pathNodes[depth - 1];
+            int idx = pathIdx[depth - 1];
+            byte[] parentUpper = upperBound(depth - 1);
+            int last = idx; // the last child wholly inside
+            for (int j = idx + 1; j <= parent.n; j++) {
+                byte[] upper = j < parent.n ? parent.keys[j] : parentUpper;
+                if (hi != null && (upper == null || Arrays.compareUnsigned(upper, hi) > 0)) {
+                    break; // child j may hold keys past hi
+                }
+                last = j;
+            }
+            byte[] next = last < parent.n ? parent.keys[last] : parentUpper; // where the next pass starts
+            if (last > idx) {
+                if (!changed) {
+                    dirtyPath(depth, leaf);
+                    changed = true;
+                }
+                for (int j = last; j > idx; j--) {
+                    long n = freeSubtree(parent.children[j], parent.childCrcs[j], depth, pager::free);
+                    deleted += n;
+                    count -= n;
+                    if (parent.keyBlobs[j - 1] != null) {
+                        blobs.free(parent.keyBlobs[j - 1]);
+                    }
+                    parent.removeRight(j - 1);
+                }
+            }
+            if (changed) {
+                rebalancer.afterDelete(depth, leaf);
+            }
+            if (next == null || (hi != null && Arrays.compareUnsigned(next, hi) > 0)) {
+                return deleted;
+            }
+            seek = next;
+            seekInc = true;
+        }
+    }
+
+    /** The exclusive upper bound of the keys under {@code pathNodes[d]}, from the path; null: none. */
+    private byte[] upperBound(int d) {
+        for (int a = d - 1; a >= 0; a--) {
+            if (pathIdx[a] < pathNodes[a].n) {
+                return pathNodes[a].keys[pathIdx[a]];
+            }
+        }
+        return null;
     }
 
     /**

@@ -157,6 +157,9 @@ final class Rebalancer {
 
     private void fixLeaf(int depth, LeafNode node) throws IOException {
         InternalNode parent = tree.pathNodes[depth - 1];
+        if (parent.n == 0) {
+            return; // no sibling (a range delete took them): the parent merges with its own next
+        }
         int i = tree.pathIdx[depth - 1];
         int sepIdx = i > 0 ? i - 1 : i;
         LeafNode left = (LeafNode) sibling(parent, sepIdx, node, i);
@@ -190,6 +193,9 @@ final class Rebalancer {
 
     private void fixInternal(int depth, InternalNode node) throws IOException {
         InternalNode parent = tree.pathNodes[depth - 1];
+        if (parent.n == 0) {
+            return;
+        }
         int i = tree.pathIdx[depth - 1];
         int sepIdx = i > 0 ? i - 1 : i;
         InternalNode left = (InternalNode) sibling(parent, sepIdx, node, i);

@@ -18,6 +18,8 @@ import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.Pager;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -276,25 +278,80 @@ public final class Engine implements StoreEngine {
     }
 
     /**
-     * Deletes every key of the range (first version: a delete per key, read in batches). The
-     * wholesale drop of whole tree pages is to come; the semantics stay: atomic with the next commit,
-     * visible at once.
+     * Deletes every key of the range. The tree drops it with {@link BTree#deleteRange} (leaves wholly
+     * inside are freed, not rewritten), except the keys the merge-tree holds (S2: a segment's key is
+     * not written to the tree): those get a tombstone in the write buffer, which hides them in the
+     * segments and the tree alike. While a fold has the tree frozen, every key gets a tombstone.
      */
     public void deleteRange(byte[] from, boolean fromInc, byte[] to, boolean toInc) {
         write(() -> {
-            byte[] after = null;
-            while (true) {
-                ScanBatch batch = readPath.scan(from, fromInc, to, toInc, false, after, 1024, 1L << 20);
-                for (Entry e : batch.entries()) {
-                    apply(e.key(), null, false);
-                    pager.maybeSpill(spillLimitBytes);
+            if (from != null && to != null) {
+                int c = Arrays.compareUnsigned(from, to);
+                if (c > 0 || (c == 0 && !(fromInc && toInc))) {
+                    return; // empty range
                 }
-                if (batch.endReached() || batch.resumeKey() == null) {
-                    return;
-                }
-                after = batch.resumeKey();
+            }
+            if (mergeJob.treeFrozen()) {
+                deleteKeyByKey(from, fromInc, to, toInc);
+                return;
+            }
+            List<byte[]> held = mergeTreeKeys(from, fromInc, to, toInc);
+            byte[] lo = from;
+            boolean loInc = fromInc;
+            for (byte[] key : held) { // the tree's range in pieces between the held keys
+                tree.deleteRange(lo, loInc, key, false);
+                pager.maybeSpill(spillLimitBytes);
+                lo = key;
+                loInc = false;
+            }
+            tree.deleteRange(lo, loInc, to, toInc);
+            pager.maybeSpill(spillLimitBytes);
+            for (byte[] key : held) {
+                apply(key, null, true);
             }
         });
+    }
+
+    /** The keys of the range that the write buffer or a segment holds (tombstones included), sorted, once each. */
+    private List<byte[]> mergeTreeKeys(byte[] from, boolean fromInc, byte[] to, boolean toInc) throws IOException {
+        dev.braid.store.KeyRange range = dev.braid.store.KeyRange.of(from, fromInc, to, toInc);
+        List<byte[]> keys = new ArrayList<>();
+        if (!buffer.isEmpty()) {
+            for (byte[] k : buffer.sorted().keys()) {
+                if (range.contains(k)) {
+                    keys.add(k);
+                }
+            }
+        }
+        for (Segment seg : segs.segments()) {
+            dev.braid.store.internal.mergetree.SegmentCursor c = seg.cursor(false);
+            for (c.seekForward(from, from == null || fromInc); c.valid() && range.belowUpper(c.key()); c.next()) {
+                keys.add(c.key());
+            }
+        }
+        keys.sort(Arrays::compareUnsigned);
+        List<byte[]> unique = new ArrayList<>(keys.size());
+        for (byte[] k : keys) {
+            if (unique.isEmpty() || !Arrays.equals(unique.get(unique.size() - 1), k)) {
+                unique.add(k);
+            }
+        }
+        return unique;
+    }
+
+    private void deleteKeyByKey(byte[] from, boolean fromInc, byte[] to, boolean toInc) throws IOException {
+        byte[] after = null;
+        while (true) {
+            ScanBatch batch = readPath.scan(from, fromInc, to, toInc, false, after, 1024, 1L << 20);
+            for (Entry e : batch.entries()) {
+                apply(e.key(), null, false);
+                pager.maybeSpill(spillLimitBytes);
+            }
+            if (batch.endReached() || batch.resumeKey() == null) {
+                return;
+            }
+            after = batch.resumeKey();
+        }
     }
 
     /**
@@ -381,6 +438,9 @@ public final class Engine implements StoreEngine {
         pager.cache().reserve(buffer.clear());
     }
 
+    /** Pages of freed runs waiting for a checkpoint above which a commit asks for one. */
+    static final int FREED_PAGES_CHECKPOINT = 256;
+
     public void commit(Map<String, String> meta) {
         write(() -> {
             commitBuffer();
@@ -392,14 +452,17 @@ public final class Engine implements StoreEngine {
             }
             committedMeta = meta;
             long logBytes = storage.logBytes();
-            if (logBytes > opts.maxLogBytes() || (!opts.backgroundCheckpoints() && logBytes > opts.checkpointLogBytes())) {
+            // Freed segment runs are written into again only after a checkpoint (S4): don't let many wait.
+            boolean freedWait = segs.pagesAwaitingCheckpoint() >= FREED_PAGES_CHECKPOINT;
+            if (logBytes > opts.maxLogBytes()
+                    || (!opts.backgroundCheckpoints() && (logBytes > opts.checkpointLogBytes() || freedWait))) {
                 try {
                     storage.checkpoint();
                 } catch (IOException e) {
                     // The commit itself is durable; the store fails for what comes next (E1).
                     fail(new BraidIOException("checkpoint after commit failed in " + dir, e));
                 }
-            } else if (logBytes > opts.checkpointLogBytes()) {
+            } else if (logBytes > opts.checkpointLogBytes() || freedWait) {
                 checkpointer.request();
             }
         });
@@ -451,7 +514,7 @@ public final class Engine implements StoreEngine {
         try {
             ensureUsable();
             return new BraidStats(pager.pageSize(), storage.pageFileBytes(), storage.logBytes(), pager.pageCount(),
-                    pager.freeList().count(), readPath.count(), committer.committedHeader().commitSeq,
+                    pager.freeList().count() + segs.freeRunPages(), readPath.count(), committer.committedHeader().commitSeq,
                     storage.checkpoints(), storage.bytesRead(), storage.bytesWritten(), pager.cache().hits(),
                     pager.cache().misses(), pager.cache().capacityBytes(), pager.cache().usedBytes(), buffer.bytes(),
                     segs.segments().size(), buffer.bytes() + segs.pendingBytes(), segs.merges(), stallNanos.get());

@@ -51,6 +51,9 @@ final class IntegrityChecker {
         for (Run r : segs.reservations()) {
             claimRun(r, "reserved page");
         }
+        for (Run r : segs.freeRuns()) {
+            claimRun(r, "page of a free run");
+        }
         for (Segment s : segs.segments()) {
             for (Run r : s.info().runs()) {
                 claimRun(r, "page of segment " + s.info().id());

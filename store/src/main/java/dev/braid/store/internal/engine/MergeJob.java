@@ -284,16 +284,18 @@ final class MergeJob implements Runnable {
         boolean oldest = best + MERGE_WIDTH == list.size();
         boolean dropDeletes = oldest && tree.count() == 0 && !frozen; // nothing below for a delete to hide
         long expected = 0;
+        long expectedBytes = 0;
         boolean known = true;
         long delta = 0;
         List<SortedSource> sources = new ArrayList<>();
         for (Segment s : inputs) {
             expected += s.info().entries();
+            expectedBytes += s.info().dataBytes();
             known &= s.deltaKnown();
             delta += s.liveDelta();
             SegmentCursorSource.add(sources, s);
         }
-        SegmentWriter w = new SegmentWriter(segs.sink(), expected);
+        SegmentWriter w = new SegmentWriter(segs.sink(), expected, expectedBytes);
         long t0 = System.nanoTime();
         try {
             MergingCursor m = new MergingCursor(sources, false);
@@ -333,7 +335,15 @@ final class MergeJob implements Runnable {
             TreeBuilder.Result r = bounds.length == 0 ? buildWhole(inputs) : buildInParts(inputs, bounds);
             storage.syncPageFile(); // D6
             host.underWriteLock(() -> {
-                tree.freeAllPages();
+                int[][] old = {new int[1024]};
+                int[] n = {0};
+                tree.freeAllPages(p -> {
+                    if (n[0] == old[0].length) {
+                        old[0] = java.util.Arrays.copyOf(old[0], n[0] * 2);
+                    }
+                    old[0][n[0]++] = p;
+                });
+                segs.freeTreePages(old[0], n[0]);
                 tree.replaceWith(r.root(), r.rootCrc(), r.count());
                 segs.replace(inputs, null, r.runs(), r.spare());
                 frozen = false;

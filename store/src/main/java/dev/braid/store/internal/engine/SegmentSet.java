@@ -11,6 +11,7 @@ import dev.braid.store.internal.mergetree.SegmentReader;
 import dev.braid.store.internal.mergetree.SegmentWriter;
 import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.ExtentSink;
+import dev.braid.store.internal.page.FreeRuns;
 import dev.braid.store.internal.page.HeaderPage;
 import dev.braid.store.internal.page.Pager;
 import dev.braid.store.internal.page.Run;
@@ -27,7 +28,12 @@ import java.util.concurrent.locks.Lock;
  * <p>Invariants: S1 a segment is newer than every segment after it in the list and than the tree;
  * S2 a key a segment holds is never written to the tree while the segment exists (writes to it go
  * to the write buffer, W1), so each segment's live delta is stable; S3 every page of the file is in
- * the tree, the free list, a segment's runs or a reservation, and reservations are freed on open.
+ * the tree, the free list, a segment's runs, a reservation or a free run, and reservations are
+ * freed on open; S4 a page goes into a run written straight into the page file only if no commit
+ * since the last checkpoint references it and the log holds no frame of it (free runs: runs freed
+ * by a commit wait in {@code pending} until a checkpoint has covered that commit and its pages
+ * have no log frame), so neither recovery, nor a checkpoint, nor a read-only client on an older
+ * commit that it cannot detect, sees such a write (docs/design/read-only.md R3).
  *
  * <p>Thread safety: the list is copy-on-write in a volatile field, read under the store's read lock
  * by readers and without it by the merge job (which is the only one to remove segments); every
@@ -41,6 +47,9 @@ final class SegmentSet {
     private final Lock writeLock;
     private volatile List<Segment> segments = List.of();
     private final List<Run> reservations = new ArrayList<>();
+    private final FreeRuns free = new FreeRuns(); // S4: may be written into now
+    private final List<Pending> pending = new ArrayList<>(); // freed by commit {@code seq}: not yet
+    private final List<Run> committedFree = new ArrayList<>(); // read-only snapshots: the manifest's
     private long nextId;
     private volatile boolean changed; // also set by readers (a computed live delta)
     private long merges;
@@ -69,10 +78,16 @@ final class SegmentSet {
      * frees the runs a crashed flush or merge had reserved (S3).
      */
     void load(HeaderPage h) throws IOException {
-        for (Run r : loadManifest(h)) {
-            pager.freeRun(r);
+        Manifest m = loadManifest(h);
+        // Recovery checkpointed and reset the log: every committed free run may be written into (S4).
+        for (Run r : m.free()) {
+            free.add(r);
+        }
+        for (Run r : m.reservations()) {
+            free.add(r);
             changed = true;
         }
+        trimEnd();
     }
 
     /**
@@ -80,13 +95,15 @@ final class SegmentSet {
      * as they are (they belong to the writer's jobs in progress, and the integrity check counts them).
      */
     void loadForReading(HeaderPage h) throws IOException {
-        reservations.addAll(loadManifest(h));
+        Manifest m = loadManifest(h);
+        reservations.addAll(m.reservations());
+        committedFree.addAll(m.free());
     }
 
-    /** Opens the segments of the committed manifest; returns its reservations. */
-    private List<Run> loadManifest(HeaderPage h) throws IOException {
+    /** Opens the segments of the committed manifest and returns it. */
+    private Manifest loadManifest(HeaderPage h) throws IOException {
         if (h.manifestLength == 0) {
-            return List.of();
+            return Manifest.EMPTY;
         }
         byte[] bytes = tree.blobs().read(new BlobRef(h.manifestPage, h.manifestCrc, h.manifestLength));
         Manifest m;
@@ -106,9 +123,16 @@ final class SegmentSet {
             pager.cache().reserve(seg.heapBytes());
             open.add(seg);
         }
+        for (List<Run> runs : List.of(m.reservations(), m.free())) {
+            for (Run r : runs) {
+                if (r.end() > h.pageCount) {
+                    throw storage.corrupt(r.start(), "manifest run " + r + " lies past the end of the file");
+                }
+            }
+        }
         segments = List.copyOf(open);
         nextId = m.nextId();
-        return m.reservations();
+        return m;
     }
 
     List<Segment> segments() {
@@ -164,14 +188,21 @@ final class SegmentSet {
         return null;
     }
 
-    /** A sink for a job's pages: runs past the end of the file, reserved until installed or dropped. */
+    /**
+     * A sink for a job's pages: free runs, else runs past the end of the file; reserved until
+     * installed or dropped.
+     */
     ExtentSink sink() {
         return new ExtentSink() {
             @Override
-            public Run allocate(int minPages) {
+            public Run allocate(int minPages, int wantPages) {
                 writeLock.lock();
                 try {
-                    Run r = pager.allocateRun(minPages);
+                    promote();
+                    Run r = free.take(minPages, wantPages);
+                    if (r == null) {
+                        r = pager.allocateRun(wantPages);
+                    }
                     reservations.add(r);
                     changed = true;
                     return r;
@@ -197,7 +228,7 @@ final class SegmentSet {
      * when nothing lies below it.
      */
     Segment flush(WriteBuffer buffer) throws IOException {
-        SegmentWriter w = new SegmentWriter(sink(), buffer.distinctKeys());
+        SegmentWriter w = new SegmentWriter(sink(), buffer.distinctKeys(), buffer.bytes());
         buffer.forEachSorted(w::add);
         boolean nothingBelow = segments.isEmpty() && tree.count() == 0;
         SegmentInfo info = w.finish(w.liveEntries(), nothingBelow);
@@ -237,7 +268,7 @@ final class SegmentSet {
         release(spare);
         for (Segment s : inputs) {
             for (Run r : s.info().runs()) {
-                pager.freeRun(r);
+                freeLater(r);
             }
             s.release();
             pager.cache().reserve(-s.heapBytes());
@@ -267,15 +298,125 @@ final class SegmentSet {
         }
     }
 
-    /** Frees unused pages: a run at the end of the file shortens it, any other goes to the free list. */
-    private void release(List<Run> runs) throws IOException {
-        List<Run> latestFirst = new ArrayList<>(runs);
-        latestFirst.sort((a, b) -> Integer.compare(b.start(), a.start()));
-        for (Run r : latestFirst) {
-            if (!pager.releaseTail(r)) {
-                pager.freeRun(r);
+    /**
+     * Frees pages that no commit references as data (spare run tails, abandoned jobs' runs): they may
+     * be written into again at once (S4). A run at the end of the file shortens it.
+     */
+    private void release(List<Run> runs) {
+        for (Run r : runs) {
+            free.add(r);
+        }
+        trimEnd();
+    }
+
+    /**
+     * Frees pages of the B+tree that a fold replaced (they go to free runs once S4 allows). The pages
+     * must have left the transaction and the cache. Write lock held.
+     */
+    void freeTreePages(int[] pages, int count) {
+        java.util.Arrays.sort(pages, 0, count);
+        int i = 0;
+        while (i < count) {
+            int j = i + 1;
+            while (j < count && pages[j] == pages[j - 1] + 1) {
+                j++;
+            }
+            freeLater(new Run(pages[i], j - i));
+            i = j;
+        }
+        changed = true;
+    }
+
+    /** Frees {@code run}, which the last commit may reference: it waits for S4. */
+    private void freeLater(Run run) {
+        pending.add(new Pending(run, storage.transactionSeq()));
+        changed = true;
+    }
+
+    /** Moves pending runs whose commit a checkpoint has covered into the free runs (S4). */
+    private void promote() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long checkpointed = storage.checkpointedSeq();
+        boolean moved = false;
+        List<Pending> stillLogged = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            if (p.seq() > checkpointed) {
+                continue;
+            }
+            if (!storage.loggedPageIn(p.run())) {
+                free.add(p.run());
+                pending.remove(i--);
+                moved = true;
+                continue;
+            }
+            // some pages still have log frames (tree pages): split off those without
+            pending.remove(i--);
+            int start = p.run().start();
+            for (int pg = start; pg <= p.run().end(); pg++) {
+                boolean logged = pg < p.run().end() && storage.loggedPageIn(new Run(pg, 1));
+                if (pg == p.run().end() || logged) {
+                    if (pg > start) {
+                        free.add(new Run(start, pg - start));
+                        moved = true;
+                    }
+                    if (logged) {
+                        stillLogged.add(new Pending(new Run(pg, 1), p.seq()));
+                    }
+                    start = pg + 1;
+                }
             }
         }
+        pending.addAll(stillLogged);
+        if (moved) {
+            trimEnd();
+        }
+    }
+
+    /** Shortens the file by the free runs at its end. */
+    private void trimEnd() {
+        Run r;
+        while ((r = free.takeEndingAt(pager.pageCount())) != null) {
+            pager.releaseTail(r);
+            changed = true;
+        }
+    }
+
+    /** Pages of freed runs that wait for a checkpoint before they may be written into (S4). Write lock held. */
+    long pagesAwaitingCheckpoint() {
+        promote();
+        long n = 0;
+        for (Pending p : pending) {
+            n += p.run().pages();
+        }
+        return n;
+    }
+
+    /** Pages in free runs, ready or pending (for stats). */
+    long freeRunPages() {
+        long n = free.pages();
+        for (Pending p : pending) {
+            n += p.run().pages();
+        }
+        for (Run r : committedFree) {
+            n += r.pages();
+        }
+        return n;
+    }
+
+    /** Every free run, ready or pending (for the integrity check). */
+    List<Run> freeRuns() {
+        List<Run> out = new ArrayList<>(free.runs());
+        for (Pending p : pending) {
+            out.add(p.run());
+        }
+        out.addAll(committedFree);
+        return out;
+    }
+
+    private record Pending(Run run, long seq) {
     }
 
     /**
@@ -296,7 +437,7 @@ final class SegmentSet {
         for (Segment s : segments) {
             infos.add(s.info());
         }
-        Manifest m = new Manifest(nextId, infos, List.copyOf(reservations));
+        Manifest m = new Manifest(nextId, infos, List.copyOf(reservations), freeRunsForManifest());
         if (!m.isEmpty()) {
             BlobRef ref = tree.blobs().write(m.encode());
             h.manifestPage = ref.page();
@@ -304,6 +445,21 @@ final class SegmentSet {
             h.manifestLength = ref.length();
         }
         changed = false;
+    }
+
+    /** Free and pending runs, merged where adjacent (the pending ones are free as of this commit). */
+    private List<Run> freeRunsForManifest() {
+        if (pending.isEmpty()) {
+            return free.runs();
+        }
+        FreeRuns all = new FreeRuns();
+        for (Run r : free.runs()) {
+            all.add(r);
+        }
+        for (Pending p : pending) {
+            all.add(p.run());
+        }
+        return all.runs();
     }
 
     /** The reserved runs of jobs in progress (for the integrity check). */

@@ -3,6 +3,7 @@ package dev.braid.store.internal.engine;
 import dev.braid.store.CorruptionException;
 import dev.braid.store.internal.io.StoreFile;
 import dev.braid.store.internal.page.PageIo;
+import dev.braid.store.internal.page.Run;
 import dev.braid.store.internal.wal.LogFile;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,8 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * that makes them part of the store.
  *
  * <p>For read-only clients in other processes (docs/design/read-only.md): R1 a checkpoint writes
- * page 0 first; R3 apart from checkpoints, only pages that no commit references are written (D5,
- * D6), and the page file is never truncated.
+ * page 0 first; R3 apart from checkpoints, only pages that no commit since the last checkpoint
+ * references are written (D5, D6, and free runs: {@link #checkpointedSeq}), and the page file is
+ * never truncated.
  *
  * <p>Thread safety: reads run on reader threads; appends and resets on the writer (under the store's
  * write lock); {@link #checkpoint} on the writer or the background checkpointer, serialized by
@@ -41,6 +43,8 @@ final class Storage implements PageIo {
     private final ReentrantLock checkpointLock = new ReentrantLock();
     private volatile long backfilledEnd = LogFile.HEADER_BYTES;
     private volatile long checkpoints;
+    private volatile long appendedCommitSeq; // the last commit whose frames are in the log
+    private volatile long checkpointedSeq; // every commit up to it is in the page file, page 0 first
     private final LongAdder pageBytesRead = new LongAdder();
     private final LongAdder pageBytesWritten = new LongAdder();
     private long salt;
@@ -61,6 +65,34 @@ final class Storage implements PageIo {
     void setTransactionSeq(long seq) {
         this.nextSeq = seq;
         this.lastCommitSeq = seq - 1;
+        this.appendedCommitSeq = Math.max(appendedCommitSeq, seq - 1);
+    }
+
+    /**
+     * The newest commit that a checkpoint has copied into the page file (its header onto page 0
+     * first, R1): a read-only client holding an older commit has noticed it. Pages that commit freed
+     * may then be written straight into the page file (R3).
+     */
+    long checkpointedSeq() {
+        return checkpointedSeq;
+    }
+
+    /** The commit sequence the open transaction will get. */
+    long transactionSeq() {
+        return nextSeq;
+    }
+
+    /**
+     * Whether the log holds a frame of a page of {@code run} (committed or not): such a page must
+     * not be written straight into the page file, since a checkpoint would copy the frame over it.
+     */
+    boolean loggedPageIn(Run run) {
+        for (int p = run.start(); p < run.end(); p++) {
+            if (log.frameOffset(p) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -104,6 +136,7 @@ final class Storage implements PageIo {
         }
         maybeResetLog();
         log.append(logged, true, seq);
+        appendedCommitSeq = seq;
         if (sync) {
             log.sync();
         }
@@ -168,8 +201,10 @@ final class Storage implements PageIo {
             if (closed) {
                 return false;
             }
+            long seq = appendedCommitSeq; // read first: the snapshot holds at least this commit
             LogFile.Snapshot snap = log.committedSnapshot();
             if (snap.end() <= backfilledEnd) {
+                checkpointedSeq = Math.max(checkpointedSeq, seq);
                 return false;
             }
             log.sync(); // D1
@@ -199,6 +234,7 @@ final class Storage implements PageIo {
             }
             pages.sync(); // D2
             backfilledEnd = snap.end();
+            checkpointedSeq = Math.max(checkpointedSeq, seq);
             checkpoints++;
             return true;
         } finally {

@@ -9,8 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The committed state of the merge-tree: its segments, newest first, and the page runs reserved by
- * flushes and merges in progress (reclaimed when a store is opened after a crash). Stored as a blob
+ * The committed state of the merge-tree: its segments, newest first, the page runs reserved by
+ * flushes and merges in progress (reclaimed when a store is opened after a crash), and the free page
+ * runs that later segments and tree builds may be written into. Stored as a blob
  * named by the header page; part of every commit. Layout (big-endian; docs/format/segment.md;
  * written to disk: never renumber):
  *
@@ -20,17 +21,19 @@ import java.util.List;
  *   u32 root pages, u32 root CRC32C, u64 entries, u64 deletes, u64 data bytes, u32 bloom page,
  *   u32 bloom bytes, u32 bloom CRC32C, u8 delta known, u64 live delta, u32 + min key, u32 + max key
  * u32 reserved run count, (u32 start, u32 pages) per run,
+ * [version 2] u32 free run count, (u32 start, u32 pages) per run,
  * u32 CRC32C of everything before it
  * </pre>
  */
-public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reservations) {
+public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reservations, List<Run> free) {
     static final int MAGIC = 0x424d414e; // "BMAN"
-    static final int VERSION = 1;
+    /** Version written; version 1 (no free runs) is still read. */
+    static final int VERSION = 2;
 
-    public static final Manifest EMPTY = new Manifest(1, List.of(), List.of());
+    public static final Manifest EMPTY = new Manifest(1, List.of(), List.of(), List.of());
 
     public boolean isEmpty() {
-        return segments.isEmpty() && reservations.isEmpty();
+        return segments.isEmpty() && reservations.isEmpty() && free.isEmpty();
     }
 
     public byte[] encode() {
@@ -57,6 +60,7 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
             o.bytes(s.maxKey());
         }
         o.runs(reservations);
+        o.runs(free);
         byte[] body = o.b.toByteArray();
         byte[] out = java.util.Arrays.copyOf(body, body.length + 4);
         Bytes.putInt(out, body.length, Crc.of(body));
@@ -69,7 +73,9 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
             throw new IllegalArgumentException("manifest fails its checksum");
         }
         In in = new In(b, b.length - 4);
-        if (in.i32() != MAGIC || in.i32() != VERSION) {
+        int magic = in.i32();
+        int version = in.i32();
+        if (magic != MAGIC || version < 1 || version > VERSION) {
             throw new IllegalArgumentException("manifest has a bad magic or version");
         }
         long nextId = in.i64();
@@ -99,10 +105,11 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
                     bloomPage, bloomBytes, bloomCrc, known, delta));
         }
         List<Run> res = in.runs();
+        List<Run> free = version >= 2 ? in.runs() : List.of();
         if (in.pos != b.length - 4) {
             throw new IllegalArgumentException("manifest has trailing bytes");
         }
-        return new Manifest(nextId, List.copyOf(segs), res);
+        return new Manifest(nextId, List.copyOf(segs), res, free);
     }
 
     private static final class Out {

@@ -47,7 +47,17 @@ public final class SegmentWriter {
 
     /** @param expectedEntries an upper bound on the entries to come (sizes the bloom filter) */
     public SegmentWriter(ExtentSink sink, long expectedEntries) {
-        this.pages = new RunWriter(sink);
+        this(sink, expectedEntries, -1);
+    }
+
+    /**
+     * @param expectedEntries an upper bound on the entries to come (sizes the bloom filter)
+     * @param expectedBytes about the bytes of keys and values to come (sizes the page runs it asks
+     *     for; -1: unknown)
+     */
+    public SegmentWriter(ExtentSink sink, long expectedEntries, long expectedBytes) {
+        this.pages = new RunWriter(sink, expectedBytes < 0 ? RunWriter.RUN_PAGES
+                : (int) Math.min(Integer.MAX_VALUE, expectedBytes / sink.pageSize() + expectedEntries / 64 + 4));
         this.pageSize = sink.pageSize();
         this.bloom = Bloom.withCapacity(Math.max(1, expectedEntries));
         this.data = new Block(0);

@@ -8,8 +8,11 @@ import java.io.IOException;
  * written straight into the page file, not through the log.
  */
 public interface ExtentSink {
-    /** A run of at least {@code minPages} fresh pages. */
-    Run allocate(int minPages) throws IOException;
+    /**
+     * A run of fresh pages: at least {@code minPages}, at most {@code wantPages} (a free run of the
+     * file, or pages past its end).
+     */
+    Run allocate(int minPages, int wantPages) throws IOException;
 
     /** Writes {@code pages} page images from {@code buf[off..]} at page {@code firstPage}. */
     void write(int firstPage, byte[] buf, int off, int pages) throws IOException;

@@ -168,6 +168,15 @@ public final class Pager {
 
     /** Gives {@code pageNo} back: it leaves the transaction and the cache and goes on the free list. */
     public void free(int pageNo) throws IOException {
+        forget(pageNo);
+        freeList.free(pageNo);
+    }
+
+    /**
+     * Drops {@code pageNo} from the transaction and the cache without putting it on the free list
+     * (the caller frees it elsewhere: a free run).
+     */
+    public void forget(int pageNo) {
         Page p = dirty.remove(pageNo);
         if (p != null) {
             p.dirty = false;
@@ -175,7 +184,6 @@ public final class Pager {
         }
         spilled.remove(pageNo);
         cache.remove(storeId, pageNo);
-        freeList.free(pageNo);
     }
 
     /** Bytes charged for this store's dirty pages. */

@@ -11,7 +11,10 @@ import java.util.List;
  * frees when the result is installed). One thread.
  */
 public final class RunWriter {
-    private static final int RUN_PAGES = 1024;
+    /** Pages asked for at a time when the caller gives no size. */
+    public static final int RUN_PAGES = 1024;
+    /** The most pages asked for at a time. */
+    static final int MAX_RUN_PAGES = 1 << 16;
     private static final int WRITE_PAGES = 64;
 
     private final ExtentSink sink;
@@ -26,8 +29,16 @@ public final class RunWriter {
     private int outFirst;
     private int outPages;
 
+    private final int runHint;
+
     public RunWriter(ExtentSink sink) {
+        this(sink, RUN_PAGES);
+    }
+
+    /** @param runHint pages to ask for at a time (the expected size of what is written) */
+    public RunWriter(ExtentSink sink, int runHint) {
         this.sink = sink;
+        this.runHint = Math.max(1, Math.min(MAX_RUN_PAGES, runHint));
         this.pageSize = sink.pageSize();
         this.out = new byte[WRITE_PAGES * pageSize];
     }
@@ -40,7 +51,7 @@ public final class RunWriter {
     public int nextPages(int pages) throws IOException {
         if (runUsed + pages > runPages) {
             closeRun();
-            Run r = sink.allocate(Math.max(RUN_PAGES, pages));
+            Run r = sink.allocate(pages, Math.max(runHint, pages));
             if (!runs.isEmpty() && runs.get(runs.size() - 1).end() == r.start()) {
                 Run last = runs.remove(runs.size() - 1);
                 runs.add(new Run(last.start(), last.pages() + r.pages()));

@@ -57,12 +57,13 @@ class ManifestTest {
         for (int i = 0; i < reservations; i++) {
             res.add(new Run(1 + rnd.nextInt(1 << 30), 1 + rnd.nextInt(1 << 20)));
         }
-        return new Manifest(nextId, segs, res);
+        return new Manifest(nextId, segs, res, res.isEmpty() ? List.of() : List.of(new Run(900_000, 3), new Run(900_010, 1)));
     }
 
     static void assertSameManifest(Manifest a, Manifest b) {
         assertEquals(a.nextId(), b.nextId());
         assertEquals(a.reservations(), b.reservations());
+        assertEquals(a.free(), b.free());
         assertEquals(a.segments().size(), b.segments().size());
         for (int i = 0; i < a.segments().size(); i++) {
             SegmentInfo x = a.segments().get(i);
@@ -93,6 +94,23 @@ class ManifestTest {
             assertEquals(segs == 0 && res == 0, d.isEmpty());
             assertArrayEquals(enc, d.encode(), "encoding is canonical, seed " + seed);
         }
+    }
+
+    @Test
+    void readsVersionOneWithoutFreeRuns() {
+        Manifest m = randomManifest(new Random(3), 4, 2);
+        Manifest noFree = new Manifest(m.nextId(), m.segments(), m.reservations(), List.of());
+        byte[] v2 = noFree.encode();
+        // version 1: the same bytes without the free-run count (the last field before the CRC)
+        byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 4);
+        dev.braid.store.internal.format.Bytes.putInt(v1, 4, 1);
+        dev.braid.store.internal.format.Bytes.putInt(v1, v1.length - 4,
+                dev.braid.store.internal.format.Crc.of(v1, 0, v1.length - 4));
+        assertSameManifest(noFree, Manifest.decode(v1));
+        dev.braid.store.internal.format.Bytes.putInt(v1, 4, 3);
+        dev.braid.store.internal.format.Bytes.putInt(v1, v1.length - 4,
+                dev.braid.store.internal.format.Crc.of(v1, 0, v1.length - 4));
+        expectIae(v1, "version 3");
     }
 
     private static void expectIae(byte[] b, String what) {
@@ -169,12 +187,12 @@ class ManifestTest {
         // A record that fails its own checks: id not below nextId, min key above max key.
         Manifest m = randomManifest(rnd, 1, 0);
         SegmentInfo s = m.segments().get(0);
-        expectIae(new Manifest(s.id(), m.segments(), List.of()).encode(), "id == nextId");
+        expectIae(new Manifest(s.id(), m.segments(), List.of(), List.of()).encode(), "id == nextId");
         SegmentInfo swapped = new SegmentInfo(s.id(), s.runs(), s.rootPage(), s.rootPages(), s.rootCrc(), s.entries(),
                 s.tombstones(), s.dataBytes(), new byte[] {2}, new byte[] {1}, s.bloomPage(), s.bloomBytes(),
                 s.bloomCrc(), s.deltaKnown(), s.liveDelta());
-        expectIae(new Manifest(m.nextId(), List.of(swapped), List.of()).encode(), "min above max");
-        expectIae(new Manifest(m.nextId(), List.of(), List.of(new Run(0, 4))).encode(), "run at page 0");
+        expectIae(new Manifest(m.nextId(), List.of(swapped), List.of(), List.of()).encode(), "min above max");
+        expectIae(new Manifest(m.nextId(), List.of(), List.of(new Run(0, 4)), List.of()).encode(), "run at page 0");
     }
 
     /**

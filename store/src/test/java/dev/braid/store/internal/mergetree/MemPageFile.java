@@ -57,14 +57,15 @@ public final class MemPageFile implements ExtentSink, SegmentReader.PageSource, 
     }
 
     @Override
-    public Run allocate(int minPages) {
-        if (minPages < 1) {
-            errors.add("allocate(" + minPages + ")");
+    public Run allocate(int minPages, int wantPages) {
+        if (minPages < 1 || wantPages < minPages) {
+            errors.add("allocate(" + minPages + ", " + wantPages + ")");
         }
         if (rnd != null && rnd.nextInt(3) == 0) {
             pageCount += 1 + rnd.nextInt(5); // a gap: pages that belong to someone else
         }
-        int n = minPages + (rnd == null ? 0 : rnd.nextInt(4) == 0 ? rnd.nextInt(64) : 0);
+        // sometimes fewer pages than wanted (a free run of the file that is too short)
+        int n = rnd == null || rnd.nextInt(4) != 0 ? wantPages : minPages + rnd.nextInt(wantPages - minPages + 1);
         Run r = new Run(pageCount, n);
         pageCount += n;
         ensure(pageCount);

@@ -1,0 +1,134 @@
+package dev.braid.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The page file does not grow without bound when segments come and go: pages of merged segments,
+ * spare run tails and a folded tree's old pages become free runs that later segments and tree
+ * builds are written into (docs/design/merge-policy.md, "Space"). Every test checks the data
+ * against a model and runs {@code check()}.
+ */
+class SpaceReuseTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * The reproduction of the growth bug: many small commits, every third an unlogged blind batch,
+     * a 1 KiB write buffer (a segment per batch). Before free runs: 125,460 pages, 124,419 free.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void smallFlushesAndCommitsDoNotGrowTheFile() {
+        BraidOptions opts = BraidOptions.builder().pageSizeBytes(512).cacheBytes(1L << 20).writeBufferBytes(1024)
+                .checkpointLogBytes(64 * 1024).build();
+        Random rnd = new Random(7);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+        long pagesAt100 = 0;
+        try (Braid b = Braid.open(dir, opts)) {
+            for (int c = 0; c < 300; c++) {
+                WriteBatch batch = new WriteBatch();
+                boolean blind = c % 3 == 0;
+                for (int i = 0; i < 100; i++) {
+                    byte[] k = key(rnd.nextInt(2_000));
+                    byte[] v = ("c" + c + "-" + i).getBytes();
+                    if (blind) {
+                        batch.blindPut(k, v);
+                    } else {
+                        batch.put(k, v);
+                    }
+                    model.put(k, v);
+                }
+                b.write(blind ? batch.unlogged() : batch);
+                b.commit(Map.of("c", "" + c));
+                if (c == 100) {
+                    pagesAt100 = b.stats().pageCount();
+                }
+            }
+            BraidStats s = b.stats();
+            System.out.printf("SpaceReuseTest: 300 small commits: %d pages (%d free), %d after 100 commits%n",
+                    s.pageCount(), s.freePages(), pagesAt100);
+            assertTrue(s.pageCount() < 2 * pagesAt100 + 200, "pages after 300 commits " + s.pageCount()
+                    + " vs " + pagesAt100 + " after 100 (free " + s.freePages() + ")");
+            assertTrue(s.pageCount() < 5_000, "pages: " + s.pageCount());
+            verify(b, model);
+            assertEquals(List.of(), b.check());
+        }
+        try (Braid b = Braid.open(dir, opts)) {
+            verify(b, model);
+            assertEquals(List.of(), b.check());
+        }
+    }
+
+    /**
+     * Restore-like rounds that overwrite the same keys through blind writes, merges and folds: the
+     * file reaches a steady size instead of growing by every round's bytes.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void repeatedRestoresReachASteadySize() {
+        BraidOptions opts = BraidOptions.builder().pageSizeBytes(1024).cacheBytes(4L << 20)
+                .writeBufferBytes(64 * 1024).checkpointLogBytes(256 * 1024).build();
+        Random rnd = new Random(9);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+        long[] pages = new long[8];
+        try (Braid b = Braid.open(dir, opts)) {
+            for (int round = 0; round < pages.length; round++) {
+                for (int i = 0; i < 20_000; i += 500) {
+                    WriteBatch batch = new WriteBatch().unlogged();
+                    for (int j = i; j < i + 500; j++) {
+                        byte[] v = new byte[40 + rnd.nextInt(40)];
+                        rnd.nextBytes(v);
+                        batch.blindPut(key(j), v);
+                        model.put(key(j), v);
+                    }
+                    b.write(batch);
+                    if (i % 5_000 == 0) {
+                        b.commit(Map.of());
+                    }
+                }
+                b.commit(Map.of());
+                b.finishMerges();
+                b.commit(Map.of());
+                b.checkpoint();
+                pages[round] = b.stats().pageCount();
+            }
+            verify(b, model);
+            assertEquals(List.of(), b.check());
+            System.out.println("SpaceReuseTest: page count after each restore round: " + Arrays.toString(pages));
+            assertTrue(pages[pages.length - 1] < pages[1] * 3 / 2, "page counts per round " + Arrays.toString(pages));
+        }
+        try (Braid b = Braid.open(dir, opts)) {
+            verify(b, model);
+            assertEquals(List.of(), b.check());
+        }
+    }
+
+    private static void verify(Braid b, TreeMap<byte[], byte[]> model) {
+        assertEquals(model.size(), b.count());
+        try (BraidIterator it = b.iterator(KeyRange.all())) {
+            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
+                Entry got = it.next();
+                assertArrayEquals(e.getKey(), got.key());
+                assertArrayEquals(e.getValue(), got.value());
+            }
+        }
+    }
+
+    private static byte[] key(int i) {
+        return ByteBuffer.allocate(8).putInt(0x5EED).putInt(i).array();
+    }
+}
