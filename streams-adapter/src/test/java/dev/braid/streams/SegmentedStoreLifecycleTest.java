@@ -122,6 +122,45 @@ class SegmentedStoreLifecycleTest {
     }
 
     @Test
+    void restoredSegmentsAreDroppedWholeAndTheStoreStaysConsistent() {
+        BraidWindowStore store = window("big-drop", 2 * MINUTE, false);
+        RecordBatchingStateRestoreCallback callback = lastCallback();
+        int perSegment = 20_000;
+        long offset = 0;
+        for (int segment = 0; segment < 2; segment++) {
+            List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+            for (int i = 0; i < perSegment; i++) {
+                long start = segment * MINUTE + i % MINUTE;
+                batch.add(record(offset++, WindowKeySchema.toStoreKeyBinary(b("key-" + i), start, 0).get(),
+                        v("value-" + i), 0));
+                if (batch.size() == 1000) {
+                    callback.restoreBatch(batch);
+                    batch = new ArrayList<>();
+                }
+            }
+        }
+        store.commit(Map.of(CHANGELOG, offset));
+        store.put(b("half"), v("x"), 2 * MINUTE - 1); // tree write into the blind-written segment 1
+        assertEquals(perSegment, rawKeys(store, 0));
+        store.put(b("k"), v("new"), 3 * MINUTE); // segment 0 expires
+        assertEquals(0, rawKeys(store, 0));
+        store.commit(Map.of(CHANGELOG, offset + 2));
+        assertTrue(store.openStore().braid().check().isEmpty(), "integrity after the range delete");
+        store.close();
+
+        BraidWindowStore reopened = window("big-drop", 2 * MINUTE, false);
+        try {
+            assertEquals(0, rawKeys(reopened, 0), "the dropped segment stays gone after reopen");
+            assertEquals(perSegment + 1, rawKeys(reopened, 1));
+            assertEquals(1, rawKeys(reopened, 3));
+            assertEquals("x", s(reopened.fetch(b("half"), 2 * MINUTE - 1)));
+            assertTrue(reopened.openStore().braid().check().isEmpty(), "integrity after reopen");
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
     void writesToExpiredSegmentsAreDroppedAndCounted() {
         TestStoreContext ctx = context();
         BraidWindowStore store = (BraidWindowStore) BraidStores.persistentWindowStore("dropped",
