@@ -63,8 +63,13 @@ public final class BraidStores {
     public static WindowBytesStoreSupplier persistentWindowStore(String name, Duration retentionPeriod,
                                                                  Duration windowSize, boolean retainDuplicates)
             throws IllegalArgumentException {
-        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.PLAIN,
-                BraidStoreOptions.defaults());
+        return persistentWindowStore(name, retentionPeriod, windowSize, retainDuplicates, BraidStoreOptions.defaults());
+    }
+
+    public static WindowBytesStoreSupplier persistentWindowStore(String name, Duration retentionPeriod,
+                                                                 Duration windowSize, boolean retainDuplicates,
+                                                                 BraidStoreOptions options) {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.PLAIN, options);
     }
 
     /** Timestamped window values, as the DSL's windowed aggregations keep them. */
@@ -72,8 +77,15 @@ public final class BraidStores {
                                                                             Duration windowSize,
                                                                             boolean retainDuplicates)
             throws IllegalArgumentException {
-        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.TIMESTAMPED,
+        return persistentTimestampedWindowStore(name, retentionPeriod, windowSize, retainDuplicates,
                 BraidStoreOptions.defaults());
+    }
+
+    public static WindowBytesStoreSupplier persistentTimestampedWindowStore(String name, Duration retentionPeriod,
+                                                                            Duration windowSize,
+                                                                            boolean retainDuplicates,
+                                                                            BraidStoreOptions options) {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.TIMESTAMPED, options);
     }
 
     /** Timestamp-and-headers window values (Kafka 4.3), for {@code Stores.timestampedWindowStoreWithHeadersBuilder}. */
@@ -82,20 +94,36 @@ public final class BraidStores {
                                                                                        Duration windowSize,
                                                                                        boolean retainDuplicates)
             throws IllegalArgumentException {
-        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.HEADERS,
+        return persistentTimestampedWindowStoreWithHeaders(name, retentionPeriod, windowSize, retainDuplicates,
                 BraidStoreOptions.defaults());
+    }
+
+    public static WindowBytesStoreSupplier persistentTimestampedWindowStoreWithHeaders(String name,
+                                                                                       Duration retentionPeriod,
+                                                                                       Duration windowSize,
+                                                                                       boolean retainDuplicates,
+                                                                                       BraidStoreOptions options) {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, StoreFormat.HEADERS, options);
     }
 
     /** Plain session aggregates; for {@code Stores.sessionStoreBuilder}. */
     public static SessionBytesStoreSupplier persistentSessionStore(String name, Duration retentionPeriod) {
-        return new BraidSessionBytesStoreSupplier(name, sessionRetention(name, retentionPeriod),
-                BraidStoreOptions.defaults());
+        return persistentSessionStore(name, retentionPeriod, BraidStoreOptions.defaults());
+    }
+
+    public static SessionBytesStoreSupplier persistentSessionStore(String name, Duration retentionPeriod,
+                                                                   BraidStoreOptions options) {
+        return new BraidSessionBytesStoreSupplier(name, sessionRetention(name, retentionPeriod), options);
     }
 
     /** Aggregation-with-headers session values (Kafka 4.3), for {@code Stores.sessionStoreWithHeadersBuilder}. */
     public static SessionBytesStoreSupplier persistentSessionStoreWithHeaders(String name, Duration retentionPeriod) {
-        return new BraidHeadersSessionBytesStoreSupplier(name, sessionRetention(name, retentionPeriod),
-                BraidStoreOptions.defaults());
+        return persistentSessionStoreWithHeaders(name, retentionPeriod, BraidStoreOptions.defaults());
+    }
+
+    public static SessionBytesStoreSupplier persistentSessionStoreWithHeaders(String name, Duration retentionPeriod,
+                                                                              BraidStoreOptions options) {
+        return new BraidHeadersSessionBytesStoreSupplier(name, sessionRetention(name, retentionPeriod), options);
     }
 
     /**
@@ -103,9 +131,15 @@ public final class BraidStores {
      * grace period of out-of-order writes), the newest for ever; Kafka's default segment interval.
      */
     public static VersionedBytesStoreSupplier persistentVersionedKeyValueStore(String name, Duration historyRetention) {
+        return persistentVersionedKeyValueStore(name, historyRetention, BraidStoreOptions.defaults());
+    }
+
+    public static VersionedBytesStoreSupplier persistentVersionedKeyValueStore(String name, Duration historyRetention,
+                                                                           BraidStoreOptions options) {
         long retentionMs = historyRetention(name, historyRetention);
         return new BraidVersionedBytesStoreSupplier(name, retentionMs,
-                BraidVersionedBytesStoreSupplier.defaultSegmentIntervalMs(retentionMs), BraidStoreOptions.defaults());
+                BraidVersionedBytesStoreSupplier.defaultSegmentIntervalMs(retentionMs),
+                Objects.requireNonNull(options, "options cannot be null"));
     }
 
     /** A versioned key-value store with segments of {@code segmentInterval} (for performance only). */

@@ -311,6 +311,20 @@ class SegmentedStoreLifecycleTest {
     }
 
     @Test
+    void perStoreOptionsReachTheEngine() {
+        BraidStoreOptions options = BraidStoreOptions.defaults().withPrivateMemoryBytes(4L << 20);
+        BraidWindowStore store = (BraidWindowStore) BraidStores.persistentTimestampedWindowStore("options",
+                Duration.ofMinutes(2), Duration.ofSeconds(10), false, options).get();
+        store.init(context(), store);
+        try {
+            assertEquals(4L << 20, store.openStore().braid().stats().memoryBudgetBytes());
+            assertInstanceOf(org.apache.kafka.streams.state.TimestampedBytesStore.class, store);
+        } finally {
+            store.close();
+        }
+    }
+
+    @Test
     void gaugesAreRegisteredAndRemoved() {
         BraidSessionStore store = session("gauged");
         store.put(new Windowed<>(b("a"), new SessionWindow(1, 2)), v("x"));
