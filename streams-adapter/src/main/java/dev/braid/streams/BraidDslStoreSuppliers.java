@@ -1,6 +1,7 @@
 package dev.braid.streams;
 
-import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
+import org.apache.kafka.streams.DslStoreFormat;
+import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.state.DslKeyValueParams;
 import org.apache.kafka.streams.state.DslSessionParams;
 import org.apache.kafka.streams.state.DslStoreSuppliers;
@@ -10,14 +11,16 @@ import org.apache.kafka.streams.state.SessionBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 /**
- * Braid for every key-value store of the DSL without naming a supplier in each {@code Materialized}:
- * set {@code dsl.store.suppliers.class} to this class. The format Kafka asks for (plain, timestamped,
- * headers) picks the Braid supplier. Window and session stores stay on Kafka's RocksDB suppliers
- * until Braid has segmented stores. Stateless; thread safe.
+ * Braid for every store of the DSL without naming a supplier in each {@code Materialized}: set
+ * {@code dsl.store.suppliers.class} to this class. Key-value, window and session stores (aggregations,
+ * windowed and session aggregations, both stores of a stream-stream join and its outer-join store)
+ * come in the format Kafka asks for (plain, timestamped, headers). For emit-on-window-close, where
+ * Kafka's RocksDB suppliers give time-ordered stores, the window store iterates all keys in window
+ * start order and reads at the retention edge as those do; session stores need nothing special. What this cannot
+ * reach: Kafka 4.3.1 builds the buffer of a stream-table join with a grace period on RocksDB itself,
+ * without asking the suppliers. Stateless; thread safe.
  */
 public final class BraidDslStoreSuppliers implements DslStoreSuppliers {
-    private final DslStoreSuppliers windowedStores = new BuiltInDslStoreSuppliers.RocksDBDslStoreSuppliers();
-
     @Override
     public KeyValueBytesStoreSupplier keyValueStore(DslKeyValueParams params) {
         return switch (params.dslStoreFormat()) {
@@ -29,11 +32,30 @@ public final class BraidDslStoreSuppliers implements DslStoreSuppliers {
 
     @Override
     public WindowBytesStoreSupplier windowStore(DslWindowParams params) {
-        return windowedStores.windowStore(params);
+        DslStoreFormat format = params.dslStoreFormat() == null ? DslStoreFormat.TIMESTAMPED : params.dslStoreFormat();
+        if (params.emitStrategy().type() == EmitStrategy.StrategyType.ON_WINDOW_CLOSE) {
+            StoreFormat storeFormat = switch (format) {
+                case PLAIN -> StoreFormat.PLAIN;
+                case TIMESTAMPED -> StoreFormat.TIMESTAMPED;
+                case HEADERS -> StoreFormat.HEADERS;
+            };
+            return BraidStores.timeOrderedWindowStore(params.name(), params.retentionPeriod(), params.windowSize(),
+                    params.retainDuplicates(), storeFormat);
+        }
+        return switch (format) {
+            case PLAIN -> BraidStores.persistentWindowStore(params.name(), params.retentionPeriod(),
+                    params.windowSize(), params.retainDuplicates());
+            case TIMESTAMPED -> BraidStores.persistentTimestampedWindowStore(params.name(), params.retentionPeriod(),
+                    params.windowSize(), params.retainDuplicates());
+            case HEADERS -> BraidStores.persistentTimestampedWindowStoreWithHeaders(params.name(),
+                    params.retentionPeriod(), params.windowSize(), params.retainDuplicates());
+        };
     }
 
     @Override
     public SessionBytesStoreSupplier sessionStore(DslSessionParams params) {
-        return windowedStores.sessionStore(params);
+        return params.storeFormat() == DslStoreFormat.HEADERS
+                ? BraidStores.persistentSessionStoreWithHeaders(params.name(), params.retentionPeriod())
+                : BraidStores.persistentSessionStore(params.name(), params.retentionPeriod());
     }
 }

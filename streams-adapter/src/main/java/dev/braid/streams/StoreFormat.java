@@ -19,4 +19,17 @@ enum StoreFormat {
             case HEADERS -> new BraidHeadersKeyValueStore(name, metricsScope, options);
         };
     }
+
+    BraidWindowStore newWindowStore(String name, String metricsScope, BraidStoreOptions options, long retentionPeriodMs,
+                                    long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates,
+                                    boolean timeOrdered) {
+        return switch (this) {
+            case PLAIN -> new BraidWindowStore(name, metricsScope, options, retentionPeriodMs, segmentIntervalMs,
+                    windowSizeMs, retainDuplicates, timeOrdered);
+            case TIMESTAMPED -> new BraidTimestampedWindowStore(name, metricsScope, options, retentionPeriodMs,
+                    segmentIntervalMs, windowSizeMs, retainDuplicates, timeOrdered);
+            case HEADERS -> new BraidHeadersWindowStore(name, metricsScope, options, retentionPeriodMs,
+                    segmentIntervalMs, windowSizeMs, retainDuplicates, timeOrdered);
+        };
+    }
 }
