@@ -147,6 +147,7 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
             recordDropped();
             return;
         }
+        s.joinTransaction();
         try {
             KeyRange expired = segments.takeExpired();
             if (expired != null) {
@@ -169,6 +170,7 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
         OpenStore s = open();
         long timestamp = schema.segmentTimestamp(key);
         segments.observe(timestamp);
+        s.joinTransaction();
         try {
             s.braid().delete(SegmentedKeys.key(segments.segmentId(timestamp), key.get()));
         } catch (BraidException e) {

@@ -242,6 +242,7 @@ final class BraidVersionedStore implements VersionedKeyValueStore<Bytes, byte[]>
     private long write(OpenStore s, Bytes key, byte[] value, long timestamp) {
         segments.observe(timestamp);
         Braid b = s.braid();
+        s.joinTransaction();
         try {
             if (segments.advanceDropped()) {
                 b.deleteRange(VersionedKeys.historyBelow(segments.minLiveSegment()));

@@ -45,6 +45,19 @@ final class OpenStore {
     private final Set<BraidKeyValueIterator> openIterators = ConcurrentHashMap.newKeySet();
     private volatile Map<TopicPartition, Long> committedOffsets;
     private volatile boolean open = true;
+    // Set when a Kafka transaction with writes of this store aborted; cleared by Kafka's commit(offsets).
+    private volatile boolean abortedWrites;
+    private final KafkaTransactions.Participant transactions = new KafkaTransactions.Participant() {
+        @Override
+        public void transactionCommitted(Map<TopicPartition, Long> ackedOffsets) {
+            commitAfterKafkaTransaction(ackedOffsets);
+        }
+
+        @Override
+        public void transactionAborted() {
+            abortedWrites = true;
+        }
+    };
 
     private OpenStore(String name, StoreDirectory.Opened opened, ErrorMapping errors, BraidStoreMetrics metrics) {
         this.name = name;
@@ -66,7 +79,8 @@ final class OpenStore {
         Map<String, Object> appConfigs = context.appConfigs();
         BraidConfig config = BraidConfig.from(appConfigs);
         Path dir = StoreDirectory.of(context.stateDir().toPath(), name);
-        StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name);
+        StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name,
+                BraidKeyValueStore.isGlobal(context.taskId()));
         try {
             ErrorMapping errors = new ErrorMapping(name, context.taskId());
             boolean consistency = StreamsConfig.InternalConfig.getBoolean(
@@ -122,9 +136,36 @@ final class OpenStore {
         }
     }
 
+    /**
+     * A write of this store joins the calling thread's Kafka transaction (with
+     * {@link BraidClientSupplier}), so the store commits right after it commits: see
+     * {@link BraidKeyValueStore} for why that is safe. Call on every write.
+     */
+    void joinTransaction() {
+        KafkaTransactions.join(transactions);
+    }
+
+    private void commitAfterKafkaTransaction(Map<TopicPartition, Long> ackedOffsets) {
+        Map<TopicPartition, Long> known = committedOffsets;
+        if (!open || abortedWrites || known.size() != 1) {
+            return;
+        }
+        TopicPartition changelog = known.keySet().iterator().next();
+        Long acked = ackedOffsets.get(changelog);
+        Long committed = known.get(changelog);
+        if (acked != null && (committed == null || acked > committed)) {
+            commitNow(Map.of(changelog, acked));
+        }
+    }
+
     /** As {@link BraidKeyValueStore#commit(Map)}: data, offsets and position in one Braid commit. */
     void commit(Map<TopicPartition, Long> changelogOffsets) {
         Objects.requireNonNull(changelogOffsets, "changelogOffsets");
+        abortedWrites = false;
+        commitNow(changelogOffsets);
+    }
+
+    private void commitNow(Map<TopicPartition, Long> changelogOffsets) {
         Braid b = braid();
         CommitMetadata metadata = new CommitMetadata(changelogOffsets, position);
         try {
