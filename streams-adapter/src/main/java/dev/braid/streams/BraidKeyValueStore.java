@@ -282,15 +282,9 @@ sealed class BraidKeyValueStore implements KeyValueStore<Bytes, byte[]>
      * is committed.
      */
     private void commitAfterKafkaTransaction(Map<TopicPartition, Long> ackedOffsets) {
-        Map<TopicPartition, Long> known = committedOffsets;
-        if (!open || abortedWrites || known.size() != 1) {
-            return;
-        }
-        TopicPartition changelog = known.keySet().iterator().next();
-        Long acked = ackedOffsets.get(changelog);
-        Long committed = known.get(changelog);
-        if (acked != null && (committed == null || acked > committed)) {
-            commitNow(Map.of(changelog, acked));
+        Map<TopicPartition, Long> offsets = KafkaTransactions.offsetsAfter(committedOffsets, ackedOffsets);
+        if (open && !abortedWrites && offsets != null) {
+            commitNow(offsets);
         }
     }
 

@@ -91,4 +91,20 @@ final class KafkaTransactions {
         joined.clear();
         return stores;
     }
+
+    /**
+     * The offsets a store commits after a Kafka transaction: its changelog partition (the one of
+     * Kafka's last commit, {@code committed}) at the highest offset acknowledged on it, when that is
+     * newer; null when there is nothing to commit (no known partition, or no newer offset).
+     */
+    static Map<TopicPartition, Long> offsetsAfter(Map<TopicPartition, Long> committed,
+                                                  Map<TopicPartition, Long> ackedOffsets) {
+        if (committed.size() != 1) {
+            return null;
+        }
+        TopicPartition changelog = committed.keySet().iterator().next();
+        Long acked = ackedOffsets.get(changelog);
+        Long last = committed.get(changelog);
+        return acked != null && (last == null || acked > last) ? Map.of(changelog, acked) : null;
+    }
 }

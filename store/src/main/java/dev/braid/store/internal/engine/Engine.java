@@ -1,7 +1,6 @@
 package dev.braid.store.internal.engine;
 
 import dev.braid.store.BraidException;
-import dev.braid.store.Entry;
 import dev.braid.store.BraidIOException;
 import dev.braid.store.BraidOptions;
 import dev.braid.store.BraidStats;
@@ -18,8 +17,6 @@ import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.Pager;
 import java.io.Closeable;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +52,7 @@ public final class Engine implements StoreEngine {
     private final ReadPath readPath;
     private final SegmentSet segs;
     private final MergeJob mergeJob;
+    private final RangeDelete rangeDelete;
     private final long bufferLimitBytes;
     private final java.util.concurrent.atomic.AtomicLong stallNanos = new java.util.concurrent.atomic.AtomicLong();
     /** Set by an unlogged batch: the buffer becomes a segment at commit, whatever its size. */
@@ -112,6 +110,17 @@ public final class Engine implements StoreEngine {
                 }
             }
         }, dir.getFileName() == null ? "store" : dir.getFileName().toString(), !opts.backgroundMerges());
+        this.rangeDelete = new RangeDelete(tree, buffer, segs, readPath, new RangeDelete.Writer() {
+            @Override
+            public void apply(byte[] key, byte[] value, boolean blind) throws IOException {
+                Engine.this.apply(key, value, blind);
+            }
+
+            @Override
+            public void maybeSpill() throws IOException {
+                pager.maybeSpill(spillLimitBytes);
+            }
+        });
         // The buffer is charged to the cache budget, so it may take at most half of it.
         this.bufferLimitBytes = Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2));
     }
@@ -277,81 +286,9 @@ public final class Engine implements StoreEngine {
         });
     }
 
-    /**
-     * Deletes every key of the range. The tree drops it with {@link BTree#deleteRange} (leaves wholly
-     * inside are freed, not rewritten), except the keys the merge-tree holds (S2: a segment's key is
-     * not written to the tree): those get a tombstone in the write buffer, which hides them in the
-     * segments and the tree alike. While a fold has the tree frozen, every key gets a tombstone.
-     */
+    /** Deletes every key of the range ({@link RangeDelete}). */
     public void deleteRange(byte[] from, boolean fromInc, byte[] to, boolean toInc) {
-        write(() -> {
-            if (from != null && to != null) {
-                int c = Arrays.compareUnsigned(from, to);
-                if (c > 0 || (c == 0 && !(fromInc && toInc))) {
-                    return; // empty range
-                }
-            }
-            if (mergeJob.treeFrozen()) {
-                deleteKeyByKey(from, fromInc, to, toInc);
-                return;
-            }
-            List<byte[]> held = mergeTreeKeys(from, fromInc, to, toInc);
-            byte[] lo = from;
-            boolean loInc = fromInc;
-            for (byte[] key : held) { // the tree's range in pieces between the held keys
-                tree.deleteRange(lo, loInc, key, false);
-                pager.maybeSpill(spillLimitBytes);
-                lo = key;
-                loInc = false;
-            }
-            tree.deleteRange(lo, loInc, to, toInc);
-            pager.maybeSpill(spillLimitBytes);
-            for (byte[] key : held) {
-                apply(key, null, true);
-            }
-        });
-    }
-
-    /** The keys of the range that the write buffer or a segment holds (tombstones included), sorted, once each. */
-    private List<byte[]> mergeTreeKeys(byte[] from, boolean fromInc, byte[] to, boolean toInc) throws IOException {
-        dev.braid.store.KeyRange range = dev.braid.store.KeyRange.of(from, fromInc, to, toInc);
-        List<byte[]> keys = new ArrayList<>();
-        if (!buffer.isEmpty()) {
-            for (byte[] k : buffer.sorted().keys()) {
-                if (range.contains(k)) {
-                    keys.add(k);
-                }
-            }
-        }
-        for (Segment seg : segs.segments()) {
-            dev.braid.store.internal.mergetree.SegmentCursor c = seg.cursor(false);
-            for (c.seekForward(from, from == null || fromInc); c.valid() && range.belowUpper(c.key()); c.next()) {
-                keys.add(c.key());
-            }
-        }
-        keys.sort(Arrays::compareUnsigned);
-        List<byte[]> unique = new ArrayList<>(keys.size());
-        for (byte[] k : keys) {
-            if (unique.isEmpty() || !Arrays.equals(unique.get(unique.size() - 1), k)) {
-                unique.add(k);
-            }
-        }
-        return unique;
-    }
-
-    private void deleteKeyByKey(byte[] from, boolean fromInc, byte[] to, boolean toInc) throws IOException {
-        byte[] after = null;
-        while (true) {
-            ScanBatch batch = readPath.scan(from, fromInc, to, toInc, false, after, 1024, 1L << 20);
-            for (Entry e : batch.entries()) {
-                apply(e.key(), null, false);
-                pager.maybeSpill(spillLimitBytes);
-            }
-            if (batch.endReached() || batch.resumeKey() == null) {
-                return;
-            }
-            after = batch.resumeKey();
-        }
+        write(() -> rangeDelete.run(from, fromInc, to, toInc, mergeJob.treeFrozen()));
     }
 
     /**
