@@ -144,6 +144,16 @@ public final class Braid implements AutoCloseable {
         return new BraidIterator(engine, Objects.requireNonNull(range, "range"), true);
     }
 
+    /**
+     * Runs {@code reads} (gets and iterations of this store, nothing else) so that they all see one
+     * state: no write of this store lands in between. Keep it short: the store's writer waits
+     * meanwhile. A write inside throws {@link IllegalStateException}. On a read-only store the reads
+     * all run on one committed state (repeated if the writer checkpointed over it meanwhile).
+     */
+    public <T> T readConsistently(java.util.function.Supplier<T> reads) {
+        return engine.readConsistently(Objects.requireNonNull(reads, "reads"));
+    }
+
     /** The exact number of keys, committed or not. */
     public long count() {
         return engine.count();

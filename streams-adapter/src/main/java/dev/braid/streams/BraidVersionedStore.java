@@ -258,10 +258,12 @@ final class BraidVersionedStore implements VersionedKeyValueStore<Bytes, byte[]>
         }
     }
 
+    /** The key's versions, the newest and the history read against one state (no write in between). */
     private VersionTimeline timeline(Bytes key) {
         OpenStore s = open();
         try {
-            return VersionTimeline.load(s.braid(), key.get());
+            Braid b = s.braid();
+            return b.readConsistently(() -> VersionTimeline.load(b, key.get()));
         } catch (BraidException e) {
             throw s.errors().translate(e);
         }

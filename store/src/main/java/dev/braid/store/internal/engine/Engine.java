@@ -198,6 +198,22 @@ public final class Engine implements StoreEngine {
         }
     }
 
+    /**
+     * Runs {@code reads} under the read lock: no write (and no merge install) happens meanwhile, and
+     * the reads inside take the lock again (it is reentrant for readers). A write inside would
+     * deadlock, so it is refused.
+     */
+    @Override
+    public <T> T readConsistently(java.util.function.Supplier<T> reads) {
+        lock.readLock().lock();
+        try {
+            ensureUsable();
+            return reads.get();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     public long count() {
         lock.readLock().lock();
         try {
@@ -240,6 +256,9 @@ public final class Engine implements StoreEngine {
     }
 
     private void writeLocked(WriteStep step) {
+        if (lock.getReadHoldCount() > 0) {
+            throw new IllegalStateException("a write inside Braid.readConsistently on " + dir);
+        }
         lock.writeLock().lock();
         try {
             ensureUsable();

@@ -67,6 +67,36 @@ public final class ReadOnlyEngine implements StoreEngine {
     }
 
     /**
+     * Runs {@code reads} until every read in it ran on the same snapshot (each read is validated on
+     * its own; one that found its snapshot stale took a new one, and then the whole of {@code reads}
+     * runs again), at most {@link #MAX_ATTEMPTS} times.
+     */
+    @Override
+    public <T> T readConsistently(java.util.function.Supplier<T> reads) {
+        for (int attempt = 1; ; attempt++) {
+            Snapshot before = currentSnapshot();
+            T value = reads.get();
+            if (currentSnapshot() == before) {
+                return value;
+            }
+            if (attempt >= MAX_ATTEMPTS) {
+                throw new StoreBusyException("store " + dir + " is too busy: its writer checkpointed during each of "
+                        + MAX_ATTEMPTS + " attempts of a consistent read; retry");
+            }
+        }
+    }
+
+    private Snapshot currentSnapshot() {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            return current;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
      * Runs {@code op} on the current snapshot and returns its answer if the snapshot was still valid
      * afterwards; otherwise takes a new snapshot and tries again.
      */

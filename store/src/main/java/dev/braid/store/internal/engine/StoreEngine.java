@@ -21,6 +21,9 @@ public interface StoreEngine {
 
     long count();
 
+    /** Runs {@code reads} (reads of this store only) against one committed or current state. */
+    <T> T readConsistently(java.util.function.Supplier<T> reads);
+
     Map<String, String> committedMetadata();
 
     long lastCommitSequence();
