@@ -37,7 +37,11 @@ import org.apache.kafka.streams.state.WindowStore;
  * <ol>
  *   <li><b>throughput</b>: a tumbling 1-minute windowed count with 10 minutes retention over
  *   {@code records} records of {@code keys} keys, stream time advancing 100 ms a record, so several
- *   segments expire during the run; records per second, whole topology, caching off;</li>
+ *   segments expire during the run; records per second, whole topology, caching off (the driver
+ *   commits the task after every record, so this includes a store commit per record);</li>
+ *   <li><b>store-level throughput</b>: the same count done straight on the window store the driver
+ *   hands out (a fetch and a put per record, no commits, caching and logging off): the stores
+ *   without Kafka's per-record processing and commits;</li>
  *   <li><b>retention drop</b>: a window store filled with {@code dropEntries} entries in its oldest
  *   segment, then one put far enough ahead that the segment expires: the time of that put (Braid:
  *   one {@code deleteRange}; RocksDB: closing and deleting the segment's database).</li>
@@ -73,6 +77,12 @@ public final class WindowedAggregationBench {
             }
             for (boolean braid : new boolean[] {false, true}) {
                 String store = braid ? "braid" : "rocksdb";
+                double perSecond = storeThroughput(tmp.resolve(store + "-direct"), braid, records, keys);
+                out.printf("windowed count on the store, %s: %,d records, %,d keys: %,.0f records/s%n", store,
+                        records, keys, perSecond);
+            }
+            for (boolean braid : new boolean[] {false, true}) {
+                String store = braid ? "braid" : "rocksdb";
                 double millis = retentionDrop(tmp.resolve(store + "-drop"), braid, dropEntries);
                 out.printf("retention drop, %s: segment of %,d entries dropped by one put in %.1f ms%n", store,
                         dropEntries, millis);
@@ -103,11 +113,30 @@ public final class WindowedAggregationBench {
         }
     }
 
-    private static double retentionDrop(Path stateDir, boolean braid, int entries) {
-        Duration retention = Duration.ofMinutes(2); // segment interval 1 minute
+    /** The windowed count straight on the store: fetch the window's count, put it plus one. */
+    private static double storeThroughput(Path stateDir, boolean braid, int records, int keys) {
+        Duration retention = Duration.ofMinutes(10);
         WindowBytesStoreSupplier supplier = braid
-                ? BraidStores.persistentWindowStore("drop", retention, Duration.ofSeconds(1), false)
-                : Stores.persistentWindowStore("drop", retention, Duration.ofSeconds(1), false);
+                ? BraidStores.persistentWindowStore("count", retention, Duration.ofMinutes(1), false)
+                : Stores.persistentWindowStore("count", retention, Duration.ofMinutes(1), false);
+        try (TopologyTestDriver driver = new TopologyTestDriver(noopTopology(supplier, Serdes.Long()),
+                props(stateDir, braid))) {
+            WindowStore<String, Long> store = driver.getWindowStore(supplier.name());
+            SplittableRandom rnd = new SplittableRandom(42);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < records; i++) {
+                String key = "k" + rnd.nextInt(keys);
+                long windowStart = (i * 100L) / MINUTE * MINUTE;
+                Long count = store.fetch(key, windowStart);
+                store.put(key, count == null ? 1L : count + 1, windowStart);
+            }
+            return records / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** A topology whose only use is to hold {@code supplier}'s store (caching and logging off). */
+    private static <V> Topology noopTopology(WindowBytesStoreSupplier supplier,
+                                            org.apache.kafka.common.serialization.Serde<V> values) {
         Topology t = new Topology();
         t.addSource("source", new StringDeserializer(), new StringDeserializer(), "unused");
         t.addProcessor("noop", () -> new Processor<String, String, Void, Void>() {
@@ -115,9 +144,18 @@ public final class WindowedAggregationBench {
             public void process(Record<String, String> record) {
             }
         }, "source");
-        t.addStateStore(Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.String())
+        t.addStateStore(Stores.windowStoreBuilder(supplier, Serdes.String(), values)
                 .withCachingDisabled().withLoggingDisabled(), "noop");
-        try (TopologyTestDriver driver = new TopologyTestDriver(t, props(stateDir, braid))) {
+        return t;
+    }
+
+    private static double retentionDrop(Path stateDir, boolean braid, int entries) {
+        Duration retention = Duration.ofMinutes(2); // segment interval 1 minute
+        WindowBytesStoreSupplier supplier = braid
+                ? BraidStores.persistentWindowStore("drop", retention, Duration.ofSeconds(1), false)
+                : Stores.persistentWindowStore("drop", retention, Duration.ofSeconds(1), false);
+        try (TopologyTestDriver driver = new TopologyTestDriver(noopTopology(supplier, Serdes.String()),
+                props(stateDir, braid))) {
             WindowStore<String, String> store = driver.getWindowStore("drop");
             for (int i = 0; i < entries; i++) {
                 store.put("k" + i, "v" + i, i % MINUTE); // segment 0

@@ -19,7 +19,8 @@ class WindowedAggregationBenchTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         WindowedAggregationBench.run(2_000, 50, 2_000, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals(4, out.lines().count(), out);
-        assertTrue(out.contains("windowed count, braid") && out.contains("retention drop, rocksdb"), out);
+        assertEquals(6, out.lines().count(), out);
+        assertTrue(out.contains("windowed count, braid") && out.contains("retention drop, rocksdb")
+                && out.contains("windowed count on the store, braid"), out);
     }
 }
