@@ -61,14 +61,10 @@ public final class BTree {
         count = newCount;
     }
 
-    /** Frees every page of the tree, overflow pages included (before {@link #replaceWith}). Writer only. */
-    public void freeAllPages() throws IOException {
-        freeSubtree(root, rootCrc, 0, pager::free);
-    }
-
     /**
      * Frees the blobs of the whole tree and hands each node page, dropped from the transaction and
      * the cache, to {@code nodePages} (which frees it elsewhere: a fold's old tree goes to free runs).
+     * Before {@link #replaceWith}. Writer only.
      */
     public void freeAllPages(java.util.function.IntConsumer nodePages) throws IOException {
         freeSubtree(root, rootCrc, 0, p -> {

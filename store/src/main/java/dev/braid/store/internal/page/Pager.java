@@ -179,13 +179,6 @@ public final class Pager {
         return true;
     }
 
-    /** Gives every page of {@code run} back to the free list. Writer lock held. */
-    public void freeRun(Run run) throws IOException {
-        for (int p = run.start(); p < run.end(); p++) {
-            free(p);
-        }
-    }
-
     /** Gives {@code pageNo} back: it leaves the transaction and the cache and goes on the free list. */
     public void free(int pageNo) throws IOException {
         forget(pageNo);
