@@ -2,18 +2,14 @@ package dev.braid.streams;
 
 import dev.braid.store.BraidException;
 import dev.braid.store.KeyRange;
-import java.util.Map;
 import java.util.Objects;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
 import org.apache.kafka.streams.processor.internals.metrics.StreamsMetricsImpl;
 import org.apache.kafka.streams.processor.internals.metrics.TaskMetrics;
-import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.internals.HasNextCondition;
 import org.apache.kafka.streams.state.internals.SegmentedBytesStore.KeySchema;
@@ -34,16 +30,14 @@ import org.slf4j.LoggerFactory;
  * through {@link SegmentedRestoreCallback}. Thread safety: one writer (the stream thread), any number
  * of interactive-query readers.
  */
-abstract sealed class BraidSegmentedStore implements StateStore permits BraidWindowStore, BraidSessionStore {
+abstract sealed class BraidSegmentedStore extends OpenStoreHolder permits BraidWindowStore, BraidSessionStore {
     private static final Logger LOG = LoggerFactory.getLogger(BraidSegmentedStore.class);
 
-    private final String name;
     private final String metricsScope;
     private final BraidStoreOptions overrides;
     private final KeySchema schema;
     private final boolean searchToNewest;
     final TimeSegments segments;
-    private volatile OpenStore store;
     private volatile StateStoreContext context;
     private Sensor droppedRecords; // stream thread only
 
@@ -53,7 +47,7 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
      */
     BraidSegmentedStore(String name, String metricsScope, BraidStoreOptions overrides, KeySchema schema,
                         boolean searchToNewest, TimeSegments segments) {
-        this.name = Objects.requireNonNull(name, "name");
+        super(name);
         this.metricsScope = Objects.requireNonNull(metricsScope, "metricsScope");
         this.overrides = Objects.requireNonNull(overrides, "overrides");
         this.schema = schema;
@@ -62,69 +56,15 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public void init(StateStoreContext context, StateStore root) {
-        if (store != null && store.isOpen()) {
-            throw new IllegalStateException("Braid store " + name + " is already open");
-        }
+        checkNotOpen();
         segments.reset();
         this.context = context;
-        this.store = OpenStore.open(context, root, name, metricsScope, overrides,
-                parts -> new SegmentedRestoreCallback(parts, schema, segments));
+        opened(OpenStore.open(context, root, name, metricsScope, overrides,
+                parts -> new SegmentedRestoreCallback(parts, schema, segments)));
         this.droppedRecords = context.metrics() instanceof StreamsMetricsImpl impl
                 ? TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(), context.taskId().toString(), impl)
                 : null;
-    }
-
-    @Override
-    public boolean persistent() {
-        return true;
-    }
-
-    @Override
-    public boolean isOpen() {
-        OpenStore s = store;
-        return s != null && s.isOpen();
-    }
-
-    /** True: offsets live in the store's commits (see {@link BraidKeyValueStore#managesOffsets()}). */
-    @SuppressWarnings("deprecation")
-    @Override
-    public boolean managesOffsets() {
-        return true;
-    }
-
-    @SuppressWarnings("deprecation")
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void commit(Map<TopicPartition, Long> changelogOffsets) {
-        open().commit(changelogOffsets);
-    }
-
-    @Override
-    public Long committedOffset(TopicPartition partition) {
-        return open().committedOffset(partition);
-    }
-
-    @Override
-    public Position getPosition() {
-        OpenStore s = store;
-        return s == null ? Position.emptyPosition() : s.position();
-    }
-
-    @Override
-    public void close() {
-        OpenStore s = store;
-        if (s != null) {
-            s.close();
-        }
     }
 
     StateStoreContext context() {
@@ -253,7 +193,7 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
 
     private KeyValueIterator<Bytes, byte[]> empty() {
         open();
-        return new SegmentIterator(store, 1, 0, null, null, it -> false, true);
+        return new SegmentIterator(current(), 1, 0, null, null, it -> false, true);
     }
 
     private void recordDropped() {
@@ -265,13 +205,5 @@ abstract sealed class BraidSegmentedStore implements StateStore permits BraidWin
         } else {
             droppedRecords.record();
         }
-    }
-
-    private OpenStore open() {
-        OpenStore s = store;
-        if (s == null || !s.isOpen()) {
-            throw new InvalidStateStoreException("Braid store " + name + " is not open");
-        }
-        return s;
     }
 }

@@ -6,12 +6,9 @@ import dev.braid.store.WriteBatch;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
@@ -43,37 +40,28 @@ import org.apache.kafka.streams.state.internals.StoreQueryUtils;
  * {@link VersionedRestoreCallback}. Thread safety: one writer, any number of readers (a read sees a
  * put whole: each put is one atomic Braid batch).
  */
-final class BraidVersionedStore implements VersionedKeyValueStore<Bytes, byte[]> {
-    private final String name;
+final class BraidVersionedStore extends OpenStoreHolder implements VersionedKeyValueStore<Bytes, byte[]> {
     private final String metricsScope;
     private final BraidStoreOptions overrides;
     private final TimeSegments segments;
-    private volatile OpenStore store;
     private volatile StateStoreContext context;
     private Sensor droppedRecords; // stream thread only
 
     BraidVersionedStore(String name, String metricsScope, BraidStoreOptions overrides, long historyRetentionMs,
                         long segmentIntervalMs) {
-        this.name = Objects.requireNonNull(name, "name");
+        super(name);
         this.metricsScope = metricsScope;
         this.overrides = overrides;
         this.segments = new TimeSegments(historyRetentionMs, segmentIntervalMs);
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public void init(StateStoreContext context, StateStore root) {
-        if (store != null && store.isOpen()) {
-            throw new IllegalStateException("Braid store " + name + " is already open");
-        }
+        checkNotOpen();
         segments.reset();
         this.context = context;
-        this.store = OpenStore.open(context, root, name, metricsScope, overrides,
-                parts -> new VersionedRestoreCallback(parts, segments));
+        opened(OpenStore.open(context, root, name, metricsScope, overrides,
+                parts -> new VersionedRestoreCallback(parts, segments)));
         this.droppedRecords = context.metrics() instanceof StreamsMetricsImpl impl
                 ? TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(), context.taskId().toString(), impl)
                 : null;
@@ -188,52 +176,6 @@ final class BraidVersionedStore implements VersionedKeyValueStore<Bytes, byte[]>
         return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, getPosition(), context);
     }
 
-    @Override
-    public boolean persistent() {
-        return true;
-    }
-
-    @Override
-    public boolean isOpen() {
-        OpenStore s = store;
-        return s != null && s.isOpen();
-    }
-
-    @SuppressWarnings("deprecation")
-    @Override
-    public boolean managesOffsets() {
-        return true;
-    }
-
-    @SuppressWarnings("deprecation")
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void commit(Map<TopicPartition, Long> changelogOffsets) {
-        open().commit(changelogOffsets);
-    }
-
-    @Override
-    public Long committedOffset(TopicPartition partition) {
-        return open().committedOffset(partition);
-    }
-
-    @Override
-    public Position getPosition() {
-        OpenStore s = store;
-        return s == null ? Position.emptyPosition() : s.position();
-    }
-
-    @Override
-    public void close() {
-        OpenStore s = store;
-        if (s != null) {
-            s.close();
-        }
-    }
-
     /** The open store; for tests. */
     OpenStore openStore() {
         return open();
@@ -278,13 +220,5 @@ final class BraidVersionedStore implements VersionedKeyValueStore<Bytes, byte[]>
         } else {
             droppedRecords.record();
         }
-    }
-
-    private OpenStore open() {
-        OpenStore s = store;
-        if (s == null || !s.isOpen()) {
-            throw new InvalidStateStoreException("Braid store " + name + " is not open");
-        }
-        return s;
     }
 }
