@@ -346,8 +346,14 @@ final class SegmentSet {
     /** Frees {@code run}, which the last commit may reference: it waits for S4. */
     private void freeLater(Run run) {
         pending.add(new Pending(run, storage.transactionSeq()));
+        promotedAt = -1; // look at the new run at the next promote
         changed = true;
     }
+
+    // The checkpointed sequence and log resets at the last promote that left runs pending: until
+    // either moves, promoting again cannot move anything (single-page allocations call it often).
+    private long promotedAt = -1;
+    private long promotedResets = -1;
 
     /** Moves pending runs whose commit a checkpoint has covered into the free runs (S4). */
     private void promote() {
@@ -355,6 +361,12 @@ final class SegmentSet {
             return;
         }
         long checkpointed = storage.checkpointedSeq();
+        long resets = storage.logResets();
+        if (checkpointed == promotedAt && resets == promotedResets) {
+            return;
+        }
+        promotedAt = checkpointed;
+        promotedResets = resets;
         boolean moved = false;
         List<Pending> stillLogged = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {

@@ -48,6 +48,7 @@ final class Storage implements PageIo {
     private final LongAdder pageBytesRead = new LongAdder();
     private final LongAdder pageBytesWritten = new LongAdder();
     private long salt;
+    private volatile long logResets; // a reset drops every frame: logged pages may be free again
     private long nextSeq;
     private long lastCommitSeq;
     private int committedPageCount = Integer.MAX_VALUE;
@@ -75,6 +76,11 @@ final class Storage implements PageIo {
      */
     long checkpointedSeq() {
         return checkpointedSeq;
+    }
+
+    /** How many times the log has been reset since open. */
+    long logResets() {
+        return logResets;
     }
 
     /** The commit sequence the open transaction will get. */
@@ -326,6 +332,7 @@ final class Storage implements PageIo {
 
     private void resetLog() throws IOException {
         salt = salt + 1 + (ThreadLocalRandom.current().nextInt() & 0xFFFF);
+        logResets++;
         log.reset(salt, lastCommitSeq);
         backfilledEnd = LogFile.HEADER_BYTES;
     }
