@@ -116,6 +116,9 @@ public final class Braid implements AutoCloseable {
     public void write(WriteBatch batch) {
         Objects.requireNonNull(batch, "batch");
         for (WriteBatch.Op op : batch.ops()) {
+            if (op.isRangeDelete()) {
+                continue;
+            }
             checkKey(op.key());
             if (op.value() != null) {
                 checkValue(op.value());

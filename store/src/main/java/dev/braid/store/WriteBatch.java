@@ -6,17 +6,35 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An ordered list of puts and deletes that {@link Braid#write(WriteBatch)} applies atomically:
- * readers see all of it or none of it, and the next commit makes all of it durable. Not thread
- * safe; reusable after {@link #clear()}. Keys and values are not copied: do not change the arrays
- * until the batch has been written.
+ * An ordered list of puts, deletes and range deletes that {@link Braid#write(WriteBatch)} applies
+ * atomically: readers see all of it or none of it, and the next commit makes all of it durable.
+ * Not thread safe; reusable after {@link #clear()}. Keys and values are not copied: do not change
+ * the arrays until the batch has been written.
  */
 public final class WriteBatch {
-    /** One operation; a null value is a delete; {@code blind} puts it on the blind-write path. */
-    public record Op(byte[] key, byte[] value, boolean blind) {
+    /**
+     * One operation; a null value is a delete; {@code blind} puts it on the blind-write path. A
+     * range delete has a {@code range} and no key or value.
+     */
+    public record Op(byte[] key, byte[] value, boolean blind, KeyRange range) {
+        /** A put or delete, blind or not. */
+        public Op(byte[] key, byte[] value, boolean blind) {
+            this(Objects.requireNonNull(key, "key"), value, blind, null);
+        }
+
         /** A tree write (not blind). */
         public Op(byte[] key, byte[] value) {
             this(key, value, false);
+        }
+
+        /** A range delete: see {@link Braid#deleteRange}. */
+        public static Op deleteRange(KeyRange range) {
+            return new Op(null, null, false, Objects.requireNonNull(range, "range"));
+        }
+
+        /** Whether this is a range delete. */
+        public boolean isRangeDelete() {
+            return range != null;
         }
     }
 
@@ -53,6 +71,16 @@ public final class WriteBatch {
         Objects.requireNonNull(key, "key");
         ops.add(new Op(key, null, true));
         bytes += key.length;
+        return this;
+    }
+
+    /**
+     * Deletes every key of {@code range} at this point of the batch (writes after it in the batch
+     * stay): see {@link Braid#deleteRange}. With the batch's other operations it is atomic for
+     * readers and becomes durable at the same commit.
+     */
+    public WriteBatch deleteRange(KeyRange range) {
+        ops.add(Op.deleteRange(range));
         return this;
     }
 

@@ -5,6 +5,7 @@ import dev.braid.store.BraidIOException;
 import dev.braid.store.BraidOptions;
 import dev.braid.store.BraidStats;
 import dev.braid.store.IntegrityFinding;
+import dev.braid.store.KeyRange;
 import dev.braid.store.StoreClosedException;
 import dev.braid.store.StoreFailedException;
 import dev.braid.store.StoreLockedException;
@@ -299,6 +300,11 @@ public final class Engine implements StoreEngine {
         write(() -> {
             bufferUnlogged |= unlogged;
             for (WriteBatch.Op op : ops) {
+                if (op.isRangeDelete()) {
+                    KeyRange r = op.range();
+                    rangeDelete.run(r.from(), r.fromInclusive(), r.to(), r.toInclusive(), mergeJob.treeFrozen());
+                    continue;
+                }
                 apply(op.key(), op.value(), op.blind());
                 pager.maybeSpill(spillLimitBytes); // between operations: a large batch stays in budget
             }
