@@ -213,6 +213,19 @@ public final class Braid implements AutoCloseable {
         engine.finishMerges();
     }
 
+    /**
+     * Makes the page file about as small as the data: folds every segment into the B+tree, moves
+     * the tree to the front of the file when much of it is free, and cuts the free end off. The
+     * background merges do the same on their own (a relocation at most every 30 seconds, once the
+     * writer has committed); this runs it now and waits for it, after a large restore for instance.
+     * It commits its own steps, with the same data and metadata as the last commit, so nothing may
+     * have been written since then: {@link IllegalStateException} otherwise. Reads go on meanwhile;
+     * writes wait for each step to be installed.
+     */
+    public void compact() {
+        engine.compact();
+    }
+
     /** Copies committed log frames into the page file now and lets the log be reused. */
     public void checkpoint() {
         engine.checkpoint();

@@ -15,9 +15,11 @@ import java.util.function.DoubleSupplier;
  * <ol>
  *   <li>Default settings, one store: restore; random gets, hits then misses; range scans; full
  *       scan; random puts; random gets after them; the 50/50 and 95/5 mixes, then both again with a
- *       commit every 100 ms; a final commit and merges; memory held; close; disk.
+ *       commit every 100 ms; a final commit and merges; memory held; space reclaimed
+ *       ({@link OpenStore#reclaimSpace}); close; disk.
  *   <li>Same budget (Braid and RocksDB), a new store: restore; random gets, hits and misses; memory
- *       held against the budget; close; disk (the restored data alone, everything flushed).
+ *       held against the budget; space reclaimed; close; disk (the restored data alone, everything
+ *       flushed).
  *   <li>Data ten times the budget, a new store: restore; random gets (hits); memory held.
  * </ol>
  *
@@ -93,8 +95,8 @@ final class StoreRun {
             s.finishMerges();
             double held = MemoryProbe.heapAfterGc() - baseHeap + s.nativeBytes();
             out.put(Row.HELD_DEFAULTS, held / (1 << 20));
-            log.printf(Locale.ROOT, "    %-9s defaults: %s; %d commits in the exactly-once mixes%n", kind.option,
-                    memoryNote(s), eosCommits);
+            log.printf(Locale.ROOT, "    %-9s defaults: %s; %d commits in the exactly-once mixes; space reclaimed"
+                    + " in %.0f ms%n", kind.option, memoryNote(s), eosCommits, s.reclaimSpace());
             long disk = s.closeAndMeasureDisk();
             if (kind.persistent()) {
                 out.put(Row.DISK_FINAL, (double) disk / d.records());
@@ -115,8 +117,8 @@ final class StoreRun {
             }
             double bytes = MemoryProbe.heapAfterGc() - baseHeap + s.nativeBytes();
             out.put(held, bytes / budget);
-            log.printf(Locale.ROOT, "    %-9s budget %s: held %.1f MiB; %s%n", kind.option,
-                    HarnessConfig.Size.bytes(budget), bytes / (1 << 20), memoryNote(s));
+            log.printf(Locale.ROOT, "    %-9s budget %s: held %.1f MiB; %s; space reclaimed in %.0f ms%n", kind.option,
+                    HarnessConfig.Size.bytes(budget), bytes / (1 << 20), memoryNote(s), s.reclaimSpace());
             long onDisk = s.closeAndMeasureDisk();
             if (disk != null) {
                 out.put(disk, (double) onDisk / d.records());

@@ -32,7 +32,8 @@ public final class BraidTool {
                               order; --from is inclusive, --to exclusive; keys are given and
                               printed as UTF-8 text with \\xNN escapes (--utf8, the default) or in
                               hex (--hex)
-              compact <dir>   finish all merges, commit with the same metadata and checkpoint
+              compact <dir>   finish all merges, move the tree to the front of the file and cut
+                              its free end (commits carry the same metadata)
                               (offline: the store must not be open in an application)
 
             check, stats and dump open the store read-only: they take no lock and write nothing, so

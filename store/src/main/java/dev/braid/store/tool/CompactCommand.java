@@ -9,8 +9,9 @@ import java.nio.file.Path;
 
 /**
  * {@code braid compact DIR}, offline: opens the store read-write (refused while an application has
- * it open), folds every segment into the B+tree, commits with the same metadata, checkpoints and
- * closes.
+ * it open) and runs {@link Braid#compact()}: every segment folded into the B+tree, the tree moved to
+ * the front of the file, the free end cut off (each step committed with the same metadata); then
+ * closes, which cuts the file to its new length.
  */
 final class CompactCommand {
     private CompactCommand() {
@@ -27,9 +28,7 @@ final class CompactCommand {
         }
         try (store) {
             BraidStats before = store.stats();
-            store.finishMerges();
-            store.commit(store.committedMetadata());
-            store.checkpoint();
+            store.compact();
             BraidStats after = store.stats();
             out.println("before: " + summary(before));
             out.println("after:  " + summary(after));
@@ -40,6 +39,6 @@ final class CompactCommand {
     private static String summary(BraidStats s) {
         return "commit " + s.lastCommitSequence() + ", " + s.entries() + " entries, " + s.segments() + " segments ("
                 + s.pendingMergeBytes() + " bytes to merge), " + s.pageCount() + " pages (" + s.freePages()
-                + " free), page file " + s.pageFileBytes() + " bytes";
+                + " free), page file " + s.pageFileBytes() + " bytes (cut to the page count at close)";
     }
 }

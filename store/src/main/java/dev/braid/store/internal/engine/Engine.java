@@ -56,6 +56,8 @@ public final class Engine implements StoreEngine {
     private final RangeDelete rangeDelete;
     private final long bufferLimitBytes;
     private final java.util.concurrent.atomic.AtomicLong stallNanos = new java.util.concurrent.atomic.AtomicLong();
+    /** Whether the writer wrote anything since the last commit (then the merge job never commits). */
+    private boolean userDirty;
     /** Set by an unlogged batch: the buffer becomes a segment at commit, whatever its size. */
     private boolean bufferUnlogged;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -99,6 +101,19 @@ public final class Engine implements StoreEngine {
                             after, 4096, 1 << 20);
                 } finally {
                     lock.readLock().unlock();
+                }
+            }
+
+            @Override
+            public boolean settle() throws IOException {
+                lock.writeLock().lock();
+                try {
+                    boolean committed = commitLayoutIfIdle();
+                    storage.checkpoint();
+                    storage.maybeResetLog();
+                    return committed;
+                } finally {
+                    lock.writeLock().unlock();
                 }
             }
 
@@ -298,6 +313,7 @@ public final class Engine implements StoreEngine {
 
     public void write(List<WriteBatch.Op> ops, boolean unlogged) {
         write(() -> {
+            userDirty = true;
             bufferUnlogged |= unlogged;
             for (WriteBatch.Op op : ops) {
                 if (op.isRangeDelete()) {
@@ -313,7 +329,10 @@ public final class Engine implements StoreEngine {
 
     /** Deletes every key of the range ({@link RangeDelete}). */
     public void deleteRange(byte[] from, boolean fromInc, byte[] to, boolean toInc) {
-        write(() -> rangeDelete.run(from, fromInc, to, toInc, mergeJob.treeFrozen()));
+        write(() -> {
+            userDirty = true;
+            rangeDelete.run(from, fromInc, to, toInc, mergeJob.treeFrozen());
+        });
     }
 
     /**
@@ -321,6 +340,7 @@ public final class Engine implements StoreEngine {
      * must not be shadowed by the older blind one), goes to the buffer; anything else to the tree.
      */
     private void apply(byte[] key, byte[] value, boolean blind) throws IOException {
+        userDirty = true;
         if (blind || mergeJob.treeFrozen() || buffer.holds(key)
                 || (!segs.isEmpty() && segs.get(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
@@ -407,27 +427,48 @@ public final class Engine implements StoreEngine {
         write(() -> {
             commitBuffer();
             committer.commit(meta, segs::placeManifest);
+            userDirty = false;
             if (opts.backgroundMerges()) {
                 mergeJob.signal();
             } else {
                 mergeJob.runInline(false);
             }
             committedMeta = meta;
-            long logBytes = storage.logBytes();
-            // Freed segment runs are written into again only after a checkpoint (S4): don't let many wait.
-            boolean freedWait = segs.pagesAwaitingCheckpoint() >= FREED_PAGES_CHECKPOINT;
-            if (logBytes > opts.maxLogBytes()
-                    || (!opts.backgroundCheckpoints() && (logBytes > opts.checkpointLogBytes() || freedWait))) {
-                try {
-                    storage.checkpoint();
-                } catch (IOException e) {
-                    // The commit itself is durable; the store fails for what comes next (E1).
-                    fail(new BraidIOException("checkpoint after commit failed in " + dir, e));
-                }
-            } else if (logBytes > opts.checkpointLogBytes() || freedWait) {
-                checkpointer.request();
-            }
+            checkpointIfDue();
         });
+    }
+
+    /**
+     * The merge job's commit of its own changes (a relocated tree, a shorter file) when the writer
+     * has written nothing since its last commit: the same data and metadata as that commit, another
+     * layout. Returns whether it committed. Write lock held (the job takes it).
+     */
+    private boolean commitLayoutIfIdle() throws IOException {
+        ensureUsable();
+        if (userDirty || !buffer.isEmpty() || !segs.hasChanges()) {
+            return false;
+        }
+        committer.commit(committedMeta, segs::placeManifest);
+        checkpointIfDue();
+        return true;
+    }
+
+    /** After a commit: checkpoints, or asks the checkpointer to, when the log or the freed runs call for it. */
+    private void checkpointIfDue() {
+        long logBytes = storage.logBytes();
+        // Freed segment runs are written into again only after a checkpoint (S4): don't let many wait.
+        boolean freedWait = segs.pagesAwaitingCheckpoint() >= FREED_PAGES_CHECKPOINT;
+        if (logBytes > opts.maxLogBytes()
+                || (!opts.backgroundCheckpoints() && (logBytes > opts.checkpointLogBytes() || freedWait))) {
+            try {
+                storage.checkpoint();
+            } catch (IOException e) {
+                // The commit itself is durable; the store fails for what comes next (E1).
+                fail(new BraidIOException("checkpoint after commit failed in " + dir, e));
+            }
+        } else if (logBytes > opts.checkpointLogBytes() || freedWait) {
+            checkpointer.request();
+        }
     }
 
     /** Pauses or resumes background merges (see {@code Braid.pauseMerges}). */
@@ -449,6 +490,36 @@ public final class Engine implements StoreEngine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BraidException("interrupted while waiting for merges in " + dir, e);
+        }
+        ensureUsable();
+    }
+
+    /**
+     * Folds every segment into the tree and moves the tree to the front of the page file, committing
+     * these layout changes itself (with the last commit's metadata), so that the file ends up about
+     * as large as the data: what the background job does on its own within a minute or so of a large
+     * restore. Requires that nothing was written since the last commit.
+     */
+    @Override
+    public void compact() {
+        lock.writeLock().lock();
+        try {
+            ensureUsable();
+            if (userDirty || !buffer.isEmpty()) {
+                throw new IllegalStateException("compact() of " + dir + " needs every write committed: commit first");
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (!opts.backgroundMerges()) {
+            write(mergeJob::compactInline);
+            return;
+        }
+        try {
+            mergeJob.compact();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BraidException("interrupted while compacting " + dir, e);
         }
         ensureUsable();
     }

@@ -56,6 +56,13 @@ final class MergeJob implements Runnable {
          */
         ScanBatch treeBatch(byte[] from, byte[] after) throws IOException;
 
+        /**
+         * When the writer has written nothing since its last commit: commits the job's changes with
+         * that commit's metadata, then checkpoints and starts the log over if it can, so that the
+         * pages the changes freed become free runs. Returns whether it committed. Takes the write lock.
+         */
+        boolean settle() throws IOException;
+
         /** The job failed: the store must fail (E1). */
         void failed(Exception e);
     }
@@ -79,6 +86,10 @@ final class MergeJob implements Runnable {
     private volatile long lastFlushNanos = System.nanoTime();
     private volatile boolean paused;
     private final boolean inline;
+    private int compactRequests; // under signal
+    private long compactAsked; // under signal: the last compaction asked for
+    private long compactDone; // under signal: the last compaction done
+    private boolean secondStepDue; // a tree went to the end of the file: move it to the front next
 
     MergeJob(SegmentSet segs, BTree tree, Storage storage, Host host, String name, boolean inline) {
         this.inline = inline;
@@ -140,6 +151,52 @@ final class MergeJob implements Runnable {
         }
     }
 
+    /**
+     * Blocks until a compaction ({@link #compact}) that started after this call has ended (or the
+     * job stopped or failed): every segment folded, the tree moved to the front of the file, the
+     * file cut down, each step committed by {@link Host#settle}.
+     */
+    void compact() throws InterruptedException {
+        synchronized (signal) {
+            long ticket = ++compactAsked;
+            compactRequests++;
+            wakeup = true;
+            signal.notifyAll();
+            try {
+                while (compactDone < ticket && !stopping && !failed) {
+                    signal.wait(100);
+                }
+            } finally {
+                compactRequests--;
+            }
+        }
+    }
+
+    /** {@link #compact} on the calling thread (inline mode, under the store's write lock). */
+    void compactInline() throws IOException {
+        runInline(true);
+        compactNow();
+    }
+
+    /**
+     * The compaction: folds what is left, then up to two relocations (to the end when the tree does
+     * not fit in front, then to the front), each settled, then the free list's pages into free runs
+     * and two more settles (the first releases them, the second commits the shorter file).
+     */
+    private void compactNow() throws IOException {
+        if (!segs.segments().isEmpty()) {
+            fold(SegmentSet.Placement.FIRST_FIT);
+        }
+        host.settle();
+        secondStepDue = false; // whatever moved before, the tree may go to the end once more
+        for (int i = 0; i < 2 && relocateIfSparse(true); i++) {
+            host.settle();
+        }
+        host.underWriteLock(segs::absorbFreeList);
+        host.settle();
+        host.settle();
+    }
+
     /** Waits (outside any lock) while there are too many segments: writes slow down, never fail. */
     long throttle(int softLimit, int hardLimit) throws InterruptedException {
         int n = segs.segments().size();
@@ -174,6 +231,18 @@ final class MergeJob implements Runnable {
     public void run() {
         while (!stopping) {
             try {
+                long ticket;
+                synchronized (signal) {
+                    ticket = compactRequests > 0 && compactAsked > compactDone ? compactAsked : 0;
+                }
+                if (ticket > 0) {
+                    compactNow();
+                    synchronized (signal) {
+                        compactDone = Math.max(compactDone, ticket);
+                        signal.notifyAll();
+                    }
+                    continue;
+                }
                 boolean worked = step();
                 if (worked) {
                     synchronized (signal) {
@@ -226,7 +295,7 @@ final class MergeJob implements Runnable {
     private boolean step() throws IOException {
         List<Segment> list = segs.segments();
         if (list.isEmpty()) {
-            return !inline && !paused && relocateIfSparse();
+            return !inline && !paused && relocateIfSparse(false);
         }
         boolean force;
         synchronized (signal) {
@@ -244,7 +313,7 @@ final class MergeJob implements Runnable {
         // restore streams in, segments are merged among themselves instead, so the data is rewritten
         // about once before the final build.
         if (force || (treeBytes > 0 && pending >= treeBytes) || (quiet && pending * 4 >= treeBytes)) {
-            fold();
+            fold(SegmentSet.Placement.FIRST_FIT);
             return true;
         }
         if (list.size() > MAX_SEGMENTS) {
@@ -261,16 +330,25 @@ final class MergeJob implements Runnable {
     private long lastRelocateNanos = System.nanoTime() - RELOCATE_INTERVAL_NANOS;
 
     /**
-     * When most of the file is free runs that the tree would fit in, below its middle (typically
-     * after a fold into an empty tree: the old segments free at the front, the new tree at the end),
-     * rebuilds the tree into the lowest free runs (a fold with no segments), so the old tree's pages
-     * at the end become free and the file's page count, and at close its size, shrink.
+     * When much of the file is free runs (typically after a fold into an empty tree: the old
+     * segments free at the front, the new tree at the end), rebuilds the tree elsewhere (a fold with
+     * no segments): into the lowest free runs when it fits there with 10 % to spare, so the old
+     * tree's pages at the end become free and the file's page count shrinks; else, when at least a
+     * quarter of the file (a tenth when compacting) is free, past the end of the file, so that its old pages join the free
+     * runs before them and the next relocation (right after the next checkpoint) fits in front.
+     * Not while many freed pages still wait for a checkpoint (the figures would be wrong).
+     * {@code compacting}: asked for by {@link #compact} (no interval, lower thresholds); then the
+     * relocation is committed by the caller's settle, else by the writer's next commit, or at once
+     * when the writer is idle.
      */
-    private boolean relocateIfSparse() throws IOException {
-        if (tree.count() == 0 || System.nanoTime() - lastRelocateNanos < RELOCATE_INTERVAL_NANOS) {
+    private boolean relocateIfSparse(boolean compacting) throws IOException {
+        if (tree.count() == 0) {
             return false;
         }
-        long[] sizes = new long[4];
+        if (!compacting && !secondStepDue && System.nanoTime() - lastRelocateNanos < RELOCATE_INTERVAL_NANOS) {
+            return false;
+        }
+        long[] sizes = new long[5];
         host.underWriteLock(() -> {
             int pageCount = segs.pageCount();
             long waiting = segs.pagesAwaitingCheckpoint();
@@ -280,17 +358,32 @@ final class MergeJob implements Runnable {
             sizes[1] = ready[0];
             sizes[2] = segs.readyFreePages((int) Math.max(0, pageCount - used))[1];
             sizes[3] = used;
+            sizes[4] = waiting;
         });
         long pageCount = sizes[0];
+        long free = sizes[1];
         long used = sizes[3];
-        // Worth it when the tree fits, with room to spare, in free runs below where the file would end.
-        if (sizes[1] < RELOCATE_MIN_FREE_PAGES || sizes[2] < used + used / 10) {
+        if (!compacting && sizes[4] >= Engine.FREED_PAGES_CHECKPOINT) {
+            return false; // the next checkpoint releases them: decide then
+        }
+        long minFree = compacting ? Math.max(16, pageCount / 20) : RELOCATE_MIN_FREE_PAGES;
+        if (free < minFree) {
+            secondStepDue = false;
+            return false;
+        }
+        boolean front = sizes[2] >= used + used / 10;
+        if (!front && (secondStepDue || free * (compacting ? 10 : 4) < pageCount)) {
+            secondStepDue = false; // moved to the end already, and still no room in front: leave it
             return false;
         }
         lastRelocateNanos = System.nanoTime();
-        LOG.debug("relocating the tree: {} of {} pages are free runs, {} of them below page {}", sizes[1],
-                pageCount, sizes[2], pageCount - used);
-        fold();
+        secondStepDue = !front;
+        LOG.debug("relocating the tree to the {}: {} of {} pages are free runs, {} of them below page {}",
+                front ? "front" : "end", free, pageCount, sizes[2], pageCount - used);
+        fold(front ? SegmentSet.Placement.LOWEST : SegmentSet.Placement.PAST_END);
+        if (!compacting) {
+            host.settle();
+        }
         return true;
     }
 
@@ -363,8 +456,11 @@ final class MergeJob implements Runnable {
         }
     }
 
-    /** Rebuilds the tree with every segment folded in, then installs it and drops the segments. */
-    private void fold() throws IOException {
+    /**
+     * Rebuilds the tree with every segment folded in, then installs it and drops the segments; its
+     * pages go where {@code placement} says.
+     */
+    private void fold(SegmentSet.Placement placement) throws IOException {
         List<Segment> inputs = segs.segments();
         host.underWriteLock(() -> frozen = true);
         long t0 = System.nanoTime();
@@ -372,7 +468,8 @@ final class MergeJob implements Runnable {
         boolean installed = false;
         try {
             byte[][] bounds = inline ? new byte[0][] : splitBounds(inputs, treeBefore);
-            TreeBuilder.Result r = bounds.length == 0 ? buildWhole(inputs) : buildInParts(inputs, bounds);
+            TreeBuilder.Result r = bounds.length == 0 ? buildWhole(inputs, placement)
+                    : buildInParts(inputs, bounds, placement);
             storage.syncPageFile(); // D6
             host.underWriteLock(() -> {
                 int[][] old = {new int[1024]};
@@ -424,8 +521,8 @@ final class MergeJob implements Runnable {
         return largest.splitKeys(parts);
     }
 
-    private TreeBuilder.Result buildWhole(List<Segment> inputs) throws IOException {
-        TreeBuilder b = new TreeBuilder(segs.sink());
+    private TreeBuilder.Result buildWhole(List<Segment> inputs, SegmentSet.Placement placement) throws IOException {
+        TreeBuilder b = new TreeBuilder(segs.sink(placement));
         buildRange(inputs, null, null, b);
         return b.finish();
     }
@@ -435,7 +532,8 @@ final class MergeJob implements Runnable {
      * first on this one), then the internal levels over all of them. Every range reads every input
      * from its lower bound; the ranges' pages are separate reserved runs.
      */
-    private TreeBuilder.Result buildInParts(List<Segment> inputs, byte[][] bounds) throws IOException {
+    private TreeBuilder.Result buildInParts(List<Segment> inputs, byte[][] bounds, SegmentSet.Placement placement)
+            throws IOException {
         int n = bounds.length + 1;
         TreeBuilder.Part[] parts = new TreeBuilder.Part[n];
         Throwable[] errors = new Throwable[n];
@@ -445,7 +543,7 @@ final class MergeJob implements Runnable {
             int p = i;
             Runnable part = () -> {
                 try {
-                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink());
+                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
                     buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
                     parts[p] = lb.finishLeaves();
                 } catch (Throwable t) {
@@ -458,7 +556,7 @@ final class MergeJob implements Runnable {
             threads[i].start();
         }
         try {
-            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink());
+            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
             buildRange(inputs, null, bounds[0], lb);
             parts[0] = lb.finishLeaves();
         } catch (Throwable t) {
@@ -493,7 +591,7 @@ final class MergeJob implements Runnable {
         } else if (first instanceof Error er) {
             throw er;
         }
-        return new TreeBuilder(segs.sink()).finishFrom(List.of(parts));
+        return new TreeBuilder(segs.sink(placement)).finishFrom(List.of(parts));
     }
 
     /** Merges every input over {@code [lo, hi)} (null: unbounded) into {@code b}, dropping deletes. */

@@ -287,6 +287,11 @@ public final class ReadOnlyEngine implements StoreEngine {
     }
 
     @Override
+    public void compact() {
+        throw refused();
+    }
+
+    @Override
     public void setMergesPaused(boolean paused) {
         throw refused();
     }

@@ -209,13 +209,32 @@ final class SegmentSet {
      * installed or dropped.
      */
     ExtentSink sink() {
+        return sink(Placement.FIRST_FIT);
+    }
+
+    /** Where a job's pages go. */
+    enum Placement {
+        /** The lowest free run that holds a whole request, else the largest, else past the end. */
+        FIRST_FIT,
+        /** The lowest free runs in order, however small (a tree moved to the front fills every hole). */
+        LOWEST,
+        /** Only past the end of the file (a tree moved there so that the space it leaves joins the free runs). */
+        PAST_END
+    }
+
+    /** A sink for a job's pages, placed as {@code placement} says; reserved until installed or dropped. */
+    ExtentSink sink(Placement placement) {
         return new ExtentSink() {
             @Override
             public Run allocate(int minPages, int wantPages) {
                 writeLock.lock();
                 try {
                     promote();
-                    Run r = free.take(minPages, wantPages);
+                    Run r = switch (placement) {
+                        case FIRST_FIT -> free.take(minPages, wantPages);
+                        case LOWEST -> free.takeLowest(minPages, wantPages);
+                        case PAST_END -> null;
+                    };
                     if (r == null) {
                         r = pager.allocateRun(wantPages);
                     }
@@ -412,6 +431,32 @@ final class SegmentSet {
         }
     }
 
+    /** Whether anything changed since the last commit's manifest (segments, runs, reservations). */
+    boolean hasChanges() {
+        promote(); // a checkpoint may have released runs at the end of the file: a shorter file to commit
+        return changed;
+    }
+
+    /**
+     * Moves every page of the tree's free list into the free runs (each waits for S4 like a freed
+     * run): a compaction's step, so that free pages at the end of the file can be cut off and the
+     * rest can hold runs. Write lock held.
+     */
+    void absorbFreeList() throws IOException {
+        int n = 0;
+        int[] pages = new int[64];
+        for (int p; (p = pager.freeList().allocate()) != 0; ) {
+            pager.forget(p);
+            if (n == pages.length) {
+                pages = java.util.Arrays.copyOf(pages, n * 2);
+            }
+            pages[n++] = p;
+        }
+        if (n > 0) {
+            freeTreePages(pages, n);
+        }
+    }
+
     /** Pages of freed runs that wait for a checkpoint before they may be written into (S4). Write lock held. */
     long pagesAwaitingCheckpoint() {
         promote();
@@ -473,15 +518,16 @@ final class SegmentSet {
         if (committed.manifestLength > 0) {
             tree.blobs().free(new BlobRef(committed.manifestPage, committed.manifestCrc, committed.manifestLength));
         }
-        List<SegmentInfo> infos = new ArrayList<>();
-        for (Segment s : segments) {
-            infos.add(s.info());
-        }
-        Manifest m = new Manifest(nextId, infos, List.copyOf(reservations), freeRunsForManifest());
+        Manifest m = manifest();
         if (!m.isEmpty()) {
+            byte[] encoded = m.encode();
+            int low = free.lowestPage();
+            if (low != 0 && low < committed.manifestPage && lendLowPages(encoded.length)) {
+                encoded = manifest().encode(); // the free runs lost the pages just lent
+            }
             placing = true;
             try {
-                BlobRef ref = tree.blobs().write(m.encode());
+                BlobRef ref = tree.blobs().write(encoded);
                 h.manifestPage = ref.page();
                 h.manifestCrc = ref.crc();
                 h.manifestLength = ref.length();
@@ -490,6 +536,37 @@ final class SegmentSet {
             }
         }
         changed = false;
+    }
+
+    private Manifest manifest() {
+        List<SegmentInfo> infos = new ArrayList<>();
+        for (Segment s : segments) {
+            infos.add(s.info());
+        }
+        return new Manifest(nextId, infos, List.copyOf(reservations), freeRunsForManifest());
+    }
+
+    /**
+     * Moves enough pages of the lowest free run onto the free list for a manifest of {@code bytes}
+     * (the manifest lists the free runs, so its own pages cannot be taken from them while it is
+     * written): the manifest moves to the front of the file instead of staying at its end, where it
+     * would keep the file from shrinking (done when a free run lies below the last manifest, so the
+     * manifest moves down once and then reuses its own pages). Returns whether any page moved.
+     */
+    private boolean lendLowPages(int bytes) throws IOException {
+        int pageSize = pager.pageSize();
+        int dataPages = (bytes + pageSize - 1) / pageSize;
+        int need = dataPages + dataPages / Math.max(1, (pageSize - 20) / 8) + 1;
+        boolean moved = false;
+        for (int i = 0; i < need; i++) {
+            int p = free.takeFirstPage();
+            if (p == 0) {
+                break;
+            }
+            pager.freeList().free(p);
+            moved = true;
+        }
+        return moved;
     }
 
     /** Free and pending runs, merged where adjacent (the pending ones are free as of this commit). */

@@ -45,6 +45,8 @@ public interface StoreEngine {
 
     void finishMerges();
 
+    void compact();
+
     void setMergesPaused(boolean paused);
 
     void checkpoint();

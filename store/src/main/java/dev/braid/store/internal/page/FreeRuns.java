@@ -71,6 +71,32 @@ public final class FreeRuns {
         return new Run(start, n);
     }
 
+    /**
+     * Takes up to {@code want} pages from the start of the lowest run that holds at least
+     * {@code min} (filling the holes at the front of the file in order); null when none does.
+     */
+    public Run takeLowest(int min, int want) {
+        for (Map.Entry<Integer, Integer> e : runs.entrySet()) {
+            int have = e.getValue();
+            if (have >= min) {
+                int start = e.getKey();
+                int n = Math.min(have, want);
+                runs.remove(start);
+                if (have > n) {
+                    runs.put(start + n, have - n);
+                }
+                pages -= n;
+                return new Run(start, n);
+            }
+        }
+        return null;
+    }
+
+    /** The first page of the lowest run, or 0 when there is none. */
+    public int lowestPage() {
+        return runs.isEmpty() ? 0 : runs.firstKey();
+    }
+
     /** Takes the first page of the lowest run, or returns 0 when there is none. */
     public int takeFirstPage() {
         Map.Entry<Integer, Integer> first = runs.firstEntry();
