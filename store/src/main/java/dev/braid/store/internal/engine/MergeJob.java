@@ -350,9 +350,9 @@ final class MergeJob implements Runnable {
         }
         long[] sizes = new long[5];
         host.underWriteLock(() -> {
-            int pageCount = segs.pageCount();
-            long waiting = segs.pagesAwaitingCheckpoint();
+            long waiting = segs.pagesAwaitingCheckpoint(); // first: releasing runs may shorten the file
             long[] ready = segs.readyFreePages(0);
+            int pageCount = segs.pageCount();
             long used = pageCount - ready[0] - waiting; // the tree, blobs, the free list: an upper bound
             sizes[0] = pageCount;
             sizes[1] = ready[0];
