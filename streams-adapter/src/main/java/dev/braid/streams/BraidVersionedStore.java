@@ -60,7 +60,7 @@ final class BraidVersionedStore extends OpenStoreHolder implements VersionedKeyV
         checkNotOpen();
         segments.reset();
         this.context = context;
-        opened(OpenStore.open(context, root, name, metricsScope, overrides,
+        opened(OpenStore.open(context, root, name, metricsScope, overrides, null,
                 parts -> new VersionedRestoreCallback(parts, segments)));
         this.droppedRecords = context.metrics() instanceof StreamsMetricsImpl impl
                 ? TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(), context.taskId().toString(), impl)

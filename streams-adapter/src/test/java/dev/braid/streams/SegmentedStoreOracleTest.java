@@ -54,22 +54,25 @@ class SegmentedStoreOracleTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"plain", "duplicates", "timeOrdered", "timeOrderedDuplicates"})
+    @ValueSource(strings = {"plain", "duplicates", "timeOrdered", "timeOrderedDuplicates", "timeOrderedIndexed",
+            "timeOrderedIndexedDuplicates"})
     void windowStoreMatchesRocksDb(String variant) {
         boolean retainDuplicates = variant.toLowerCase(java.util.Locale.ROOT).contains("duplicates");
         boolean timeOrdered = variant.startsWith("timeOrdered");
+        boolean indexed = variant.contains("Indexed");
         Duration retention = Duration.ofMinutes(3);
         Duration size = Duration.ofSeconds(10);
         long seed = seed();
         // time-ordered: what the DSL's suppliers give an emit-on-window-close aggregation
         try (TopologyTestDriver driver = driver(
                 Stores.windowStoreBuilder(timeOrdered
-                        ? BraidStores.timeOrderedWindowStore("braid", retention, size, retainDuplicates, StoreFormat.PLAIN)
+                        ? BraidStores.timeOrderedWindowStore("braid", retention, size, retainDuplicates, indexed,
+                                StoreFormat.PLAIN)
                         : BraidStores.persistentWindowStore("braid", retention, size, retainDuplicates),
                         Serdes.String(), Serdes.String()),
                 Stores.windowStoreBuilder(timeOrdered
                         ? org.apache.kafka.streams.state.internals.RocksDbIndexedTimeOrderedWindowBytesStoreSupplier
-                                .create("rocks", retention, size, retainDuplicates, true)
+                                .create("rocks", retention, size, retainDuplicates, indexed)
                         : Stores.persistentWindowStore("rocks", retention, size, retainDuplicates),
                         Serdes.String(), Serdes.String()))) {
             WindowStore<String, String> braid = driver.getWindowStore("braid");
@@ -91,15 +94,19 @@ class SegmentedStoreOracleTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 2})
+    @ValueSource(longs = {1, 2, 3, 4})
     void sessionStoreMatchesRocksDb(long variant) {
-        Duration retention = Duration.ofMinutes(variant == 1 ? 2 : 10);
+        Duration retention = Duration.ofMinutes(variant % 2 == 1 ? 2 : 10);
+        boolean timeOrdered = variant > 2; // what the DSL's suppliers give an emit-on-window-close aggregation
         long seed = seed();
         try (TopologyTestDriver driver = driver(
-                Stores.sessionStoreBuilder(BraidStores.persistentSessionStore("braid", retention), Serdes.String(),
-                        Serdes.String()),
-                Stores.sessionStoreBuilder(Stores.persistentSessionStore("rocks", retention), Serdes.String(),
-                        Serdes.String()))) {
+                Stores.sessionStoreBuilder(timeOrdered
+                        ? BraidStores.timeOrderedSessionStore("braid", retention, false)
+                        : BraidStores.persistentSessionStore("braid", retention), Serdes.String(), Serdes.String()),
+                Stores.sessionStoreBuilder(timeOrdered
+                        ? new org.apache.kafka.streams.state.internals.RocksDbTimeOrderedSessionBytesStoreSupplier(
+                                "rocks", retention.toMillis(), true)
+                        : Stores.persistentSessionStore("rocks", retention), Serdes.String(), Serdes.String()))) {
             SessionStore<String, String> braid = driver.getSessionStore("braid");
             SessionStore<String, String> rocks = driver.getSessionStore("rocks");
             Random rnd = new Random(seed);
@@ -121,6 +128,12 @@ class SegmentedStoreOracleTest {
                 rocks.put(session, "v" + i);
                 if (i % 20 == 0) {
                     compareSessions(braid, rocks, rnd, time, written, seed + "/" + i);
+                    if (timeOrdered) {
+                        long earliestEnd = Math.max(0, time - rnd.nextInt(400_000));
+                        long latestEnd = earliestEnd + rnd.nextInt(200_000);
+                        assertEquals(windows(rocks.findSessions(earliestEnd, latestEnd)),
+                                windows(braid.findSessions(earliestEnd, latestEnd)), "findSessions(ends) " + seed + "/" + i);
+                    }
                 }
             }
         }
