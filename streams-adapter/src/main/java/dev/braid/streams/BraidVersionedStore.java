@@ -189,10 +189,8 @@ final class BraidVersionedStore extends OpenStoreHolder implements VersionedKeyV
             if (segments.advanceDropped()) {
                 b.deleteRange(VersionedKeys.historyBelow(segments.minLiveSegment()));
             }
-            VersionTimeline t = VersionTimeline.load(b, key.get());
-            long validTo = t.put(timestamp, value, segments);
             WriteBatch batch = new WriteBatch();
-            t.writeTo(batch, false, segments);
+            long validTo = VersionedPut.put(b, key.get(), value, timestamp, segments, batch);
             b.write(batch);
             return validTo;
         } catch (BraidException e) {

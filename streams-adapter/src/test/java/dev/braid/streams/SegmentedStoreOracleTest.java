@@ -41,10 +41,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Window, session and versioned stores of Braid next to Kafka's RocksDB stores of the same settings,
- * in one {@link TopologyTestDriver} task: seeded random writes (out of order, late, past retention so
- * that segments expire), and after every few writes every fetch variant, every IQv2 query the
- * built-ins answer, asked of both; the answers must be equal. Seeds are printed.
+ * Window, session and versioned stores of Braid next to Kafka's RocksDB stores of the same settings
+ * (time-ordered ones included), in one {@link TopologyTestDriver} task: seeded random writes (out of
+ * order, late, past retention so that segments expire; versioned: also at earlier versions' times and
+ * on segment boundaries, deletes, puts refused past the history retention), and after every few
+ * writes every fetch variant, every IQv2 query the built-ins answer, asked of both; the answers,
+ * their order and the put return codes must be equal. Seeds are printed.
  */
 class SegmentedStoreOracleTest {
     private static final List<String> KEYS = List.of("a", "ab", "b", "ba", "c", "cab", "d", "e");
@@ -140,7 +142,7 @@ class SegmentedStoreOracleTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {20_000, 600_000})
+    @ValueSource(longs = {5_000, 20_000, 600_000})
     void versionedStoreMatchesRocksDb(long historyMs) {
         Duration history = Duration.ofMillis(historyMs);
         long seed = seed();
@@ -153,9 +155,18 @@ class SegmentedStoreOracleTest {
             VersionedKeyValueStore<String, String> rocks = driver.getVersionedKeyValueStore("rocks");
             Random rnd = new Random(seed);
             long time = 0;
-            for (int i = 0; i < 4000; i++) {
+            List<Long> used = new ArrayList<>();
+            for (int i = 0; i < 6000; i++) {
                 time += rnd.nextInt(500);
                 long ts = Math.max(0, time - (rnd.nextInt(3) == 0 ? rnd.nextInt((int) Math.min(historyMs * 2, 100_000)) : 0));
+                int shape = rnd.nextInt(10);
+                if (shape == 0 && !used.isEmpty()) {
+                    ts = used.get(used.size() - 1 - rnd.nextInt(Math.min(used.size(), 50))); // replaces a version
+                } else if (shape == 1) {
+                    ts = ts / 1000 * 1000 - rnd.nextInt(2); // on or just below a segment boundary (2 s, 60 s)
+                }
+                ts = Math.max(0, ts);
+                used.add(ts);
                 String key = key(rnd);
                 String where = seed + "/" + i;
                 if (rnd.nextInt(7) == 0) {
