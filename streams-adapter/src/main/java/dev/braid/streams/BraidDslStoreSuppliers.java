@@ -15,8 +15,9 @@ import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
  * {@code dsl.store.suppliers.class} to this class. Key-value, window and session stores (aggregations,
  * windowed and session aggregations, both stores of a stream-stream join and its outer-join store)
  * come in the format Kafka asks for (plain, timestamped, headers). For emit-on-window-close, where
- * Kafka's RocksDB suppliers give time-ordered stores, the window store iterates all keys in window
- * start order and reads at the retention edge as those do; session stores need nothing special. What this cannot
+ * Kafka's RocksDB suppliers give time-ordered stores, Braid's window and session stores take the same
+ * time-first key layouts (with a key-first index where Kafka has one, {@link SegmentLayout}), so their
+ * time scans stream in Kafka's order, and read at the retention edge as those do. What this cannot
  * reach: Kafka 4.3.1 builds the buffer of a stream-table join with a grace period on RocksDB itself,
  * without asking the suppliers. Stateless; thread safe.
  */
@@ -39,8 +40,10 @@ public final class BraidDslStoreSuppliers implements DslStoreSuppliers {
                 case TIMESTAMPED -> StoreFormat.TIMESTAMPED;
                 case HEADERS -> StoreFormat.HEADERS;
             };
+            // Kafka's supplier keeps a key-first index for sliding windows and for the headers format
             return BraidStores.timeOrderedWindowStore(params.name(), params.retentionPeriod(), params.windowSize(),
-                    params.retainDuplicates(), storeFormat);
+                    params.retainDuplicates(), params.isSlidingWindow() || format == DslStoreFormat.HEADERS,
+                    storeFormat);
         }
         return switch (format) {
             case PLAIN -> BraidStores.persistentWindowStore(params.name(), params.retentionPeriod(),
@@ -54,6 +57,10 @@ public final class BraidDslStoreSuppliers implements DslStoreSuppliers {
 
     @Override
     public SessionBytesStoreSupplier sessionStore(DslSessionParams params) {
+        if (params.emitStrategy().type() == EmitStrategy.StrategyType.ON_WINDOW_CLOSE) {
+            return BraidStores.timeOrderedSessionStore(params.name(), params.retentionPeriod(),
+                    params.storeFormat() == DslStoreFormat.HEADERS);
+        }
         return params.storeFormat() == DslStoreFormat.HEADERS
                 ? BraidStores.persistentSessionStoreWithHeaders(params.name(), params.retentionPeriod())
                 : BraidStores.persistentSessionStore(params.name(), params.retentionPeriod());

@@ -14,8 +14,14 @@ final class BraidHeadersSessionBytesStoreSupplier extends BraidSessionBytesStore
         super(name, retentionPeriodMs, options);
     }
 
+    BraidHeadersSessionBytesStoreSupplier(String name, long retentionPeriodMs, SegmentLayout layout,
+                                          BraidStoreOptions options) {
+        super(name, retentionPeriodMs, layout, options);
+    }
+
     @Override
     public SessionStore<Bytes, byte[]> get() {
-        return new BraidHeadersSessionStore(name(), metricsScope(), options(), retentionPeriod(), segmentIntervalMs());
+        return new BraidHeadersSessionStore(name(), metricsScope(), options(), retentionPeriod(), segmentIntervalMs(),
+                layout());
     }
 }

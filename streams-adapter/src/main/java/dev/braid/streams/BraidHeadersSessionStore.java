@@ -14,8 +14,8 @@ import org.apache.kafka.streams.state.HeadersBytesStore;
  */
 final class BraidHeadersSessionStore extends BraidSessionStore implements HeadersBytesStore {
     BraidHeadersSessionStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                             long segmentIntervalMs) {
-        super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs);
+                             long segmentIntervalMs, SegmentLayout layout) {
+        super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs, layout);
     }
 
     @Override

@@ -10,7 +10,7 @@ import org.apache.kafka.streams.state.HeadersBytesStoreSupplier;
 final class BraidHeadersWindowBytesStoreSupplier extends BraidWindowBytesStoreSupplier
         implements HeadersBytesStoreSupplier {
     BraidHeadersWindowBytesStoreSupplier(String name, long retentionPeriodMs, long windowSizeMs,
-                                         boolean retainDuplicates, boolean timeOrdered, BraidStoreOptions options) {
-        super(name, StoreFormat.HEADERS, retentionPeriodMs, windowSizeMs, retainDuplicates, timeOrdered, options);
+                                         boolean retainDuplicates, SegmentLayout layout, BraidStoreOptions options) {
+        super(name, StoreFormat.HEADERS, retentionPeriodMs, windowSizeMs, retainDuplicates, layout, options);
     }
 }

@@ -16,9 +16,9 @@ import org.apache.kafka.streams.state.TimestampedBytesStore;
  */
 final class BraidHeadersWindowStore extends BraidWindowStore implements TimestampedBytesStore, HeadersBytesStore {
     BraidHeadersWindowStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                            long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, boolean timeOrdered) {
+                            long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, SegmentLayout layout) {
         super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs, windowSizeMs, retainDuplicates,
-                timeOrdered);
+                layout);
     }
 
     @Override

@@ -14,10 +14,21 @@ sealed class BraidSessionBytesStoreSupplier implements SessionBytesStoreSupplier
         permits BraidHeadersSessionBytesStoreSupplier {
     private final String name;
     private final long retentionPeriodMs;
+    private final SegmentLayout layout;
     private final BraidStoreOptions options;
 
     BraidSessionBytesStoreSupplier(String name, long retentionPeriodMs, BraidStoreOptions options) {
+        this(name, retentionPeriodMs, SegmentLayout.SESSION, options);
+    }
+
+    /**
+     * @param layout {@link SegmentLayout#SESSION}, or {@link SegmentLayout#TIME_ORDERED_SESSION_INDEXED}
+     *               for stores that stand in for Kafka's emit-on-window-close (time-ordered) ones
+     */
+    BraidSessionBytesStoreSupplier(String name, long retentionPeriodMs, SegmentLayout layout,
+                                   BraidStoreOptions options) {
         this.name = Objects.requireNonNull(name, "name cannot be null");
+        this.layout = Objects.requireNonNull(layout, "layout");
         this.options = Objects.requireNonNull(options, "options cannot be null");
         if (retentionPeriodMs < 0L) {
             throw new IllegalArgumentException("retentionPeriod cannot be negative");
@@ -32,7 +43,7 @@ sealed class BraidSessionBytesStoreSupplier implements SessionBytesStoreSupplier
 
     @Override
     public SessionStore<Bytes, byte[]> get() {
-        return new BraidSessionStore(name, metricsScope(), options, retentionPeriodMs, segmentIntervalMs());
+        return new BraidSessionStore(name, metricsScope(), options, retentionPeriodMs, segmentIntervalMs(), layout);
     }
 
     @Override
@@ -52,5 +63,9 @@ sealed class BraidSessionBytesStoreSupplier implements SessionBytesStoreSupplier
 
     BraidStoreOptions options() {
         return options;
+    }
+
+    SegmentLayout layout() {
+        return layout;
     }
 }

@@ -1,11 +1,7 @@
 package dev.braid.streams;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
@@ -14,46 +10,50 @@ import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.internals.HasNextCondition;
+import org.apache.kafka.streams.state.internals.PrefixedSessionKeySchemas.TimeFirstSessionKeySchema;
 import org.apache.kafka.streams.state.internals.SessionKeySchema;
 import org.apache.kafka.streams.state.internals.StoreQueryUtils;
 
 /**
  * The inner {@code SessionStore<Bytes, byte[]>} that Kafka wraps in its layers: one Braid store in
  * {@code <task state dir>/braid/<name>}, keys {@code [segment id][key][end][start]} (Kafka's session
- * key schema behind the segment id of the session's end, {@code docs/format/time-segments.md}). The
- * {@code findSessions} lookups search from the segment of the earliest end up to the newest segment,
- * as Kafka's do. {@link BraidHeadersSessionStore} adds the headers marker. Thread safety as
+ * key schema behind the segment id of the session's end, {@code docs/format/time-segments.md}); or,
+ * standing in for Kafka's emit-on-window-close (time-ordered) session store,
+ * {@code [segment id][0x00][end][start][key]} with a key-first index ({@link SegmentLayout}), so that
+ * {@link #findSessions(long, long)} streams the closed sessions in end order. The key lookups search
+ * from the segment of the earliest end up to the newest segment, as Kafka's do.
+ * {@link BraidHeadersSessionStore} adds the headers marker. Thread safety as
  * {@link BraidSegmentedStore}.
  */
 sealed class BraidSessionStore extends BraidSegmentedStore implements SessionStore<Bytes, byte[]>
         permits BraidHeadersSessionStore {
-    private static final Comparator<KeyValue<Windowed<Bytes>, byte[]>> BY_END_KEY_START =
-            Comparator.<KeyValue<Windowed<Bytes>, byte[]>>comparingLong(kv -> kv.key.window().end())
-                    .thenComparing(kv -> kv.key.key())
-                    .thenComparingLong(kv -> kv.key.window().start());
+    private final boolean timeOrdered;
 
     BraidSessionStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                      long segmentIntervalMs) {
-        super(name, metricsScope, overrides, new SessionKeySchema(), true,
-                new TimeSegments(retentionPeriodMs, segmentIntervalMs));
+                      long segmentIntervalMs, SegmentLayout layout) {
+        super(name, metricsScope, overrides, layout, true, new TimeSegments(retentionPeriodMs, segmentIntervalMs));
+        if (layout != SegmentLayout.SESSION && layout != SegmentLayout.TIME_ORDERED_SESSION_INDEXED) {
+            throw new IllegalArgumentException("not a session layout: " + layout);
+        }
+        this.timeOrdered = layout.timeOrdered();
     }
 
     @Override
     public void put(Windowed<Bytes> sessionKey, byte[] aggregate) {
         Objects.requireNonNull(sessionKey, "sessionKey cannot be null");
-        putSchemaKey(SessionKeySchema.toBinary(sessionKey), aggregate);
+        putSchemaKey(primaryKey(sessionKey.key(), sessionKey.window().start(), sessionKey.window().end()), aggregate);
     }
 
     @Override
     public void remove(Windowed<Bytes> sessionKey) {
         Objects.requireNonNull(sessionKey, "sessionKey cannot be null");
-        removeSchemaKey(SessionKeySchema.toBinary(sessionKey));
+        removeSchemaKey(primaryKey(sessionKey.key(), sessionKey.window().start(), sessionKey.window().end()));
     }
 
     @Override
     public byte[] fetchSession(Bytes key, long sessionStartTime, long sessionEndTime) {
         Objects.requireNonNull(key, "key cannot be null");
-        return getSchemaKey(SessionKeySchema.toBinary(key, sessionStartTime, sessionEndTime));
+        return getSchemaKey(primaryKey(key, sessionStartTime, sessionEndTime));
     }
 
     @Override
@@ -84,17 +84,22 @@ sealed class BraidSessionStore extends BraidSegmentedStore implements SessionSto
 
     /**
      * Sessions whose end lies in {@code [earliestSessionEndTime, latestSessionEndTime]}, ordered by
-     * end, key, start, as Kafka's emit-on-window-close session stores return them: not limited to the
-     * retention period (closed sessions are just past it), only to segments not yet dropped. Collected
-     * in memory: it serves the sessions that closed since the last emit.
+     * end, start, key bytes, as Kafka's emit-on-window-close session store returns them, streamed
+     * from the time-first keys: not limited to the retention period (closed sessions are just past
+     * it), only to segments not yet dropped. Like Kafka's key-first RocksDB session store, a store of
+     * the key-first layout does not support it.
      */
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> findSessions(long earliestSessionEndTime,
                                                                   long latestSessionEndTime) {
-        List<KeyValue<Windowed<Bytes>, byte[]>> found = new ArrayList<>();
+        if (!timeOrdered) {
+            throw new UnsupportedOperationException("This API is not supported by this implementation of "
+                    + "SessionStore (Braid's time-ordered session store, which the DSL's emit-on-window-close "
+                    + "aggregations get from BraidDslStoreSuppliers, supports it).");
+        }
         HasNextCondition endInRange = it -> {
             while (it.hasNext()) {
-                long end = SessionKeySchema.from(it.peekNextKey()).window().end();
+                long end = TimeFirstSessionKeySchema.from(it.peekNextKey()).window().end();
                 if (end >= earliestSessionEndTime && end <= latestSessionEndTime) {
                     return true;
                 }
@@ -102,12 +107,11 @@ sealed class BraidSessionStore extends BraidSegmentedStore implements SessionSto
             }
             return false;
         };
-        try (KeyValueIterator<Windowed<Bytes>, byte[]> it =
-                     sessions(scanSegments(earliestSessionEndTime, latestSessionEndTime, endInRange))) {
-            it.forEachRemaining(found::add);
-        }
-        found.sort(BY_END_KEY_START);
-        return new ListedIterator<>(found);
+        // as Kafka: [0x00][latest + 1][0] bounds every session ending at latest, whatever its start and key
+        TimeFirstSessionKeySchema schema = new TimeFirstSessionKeySchema();
+        return sessions(scanSegments(earliestSessionEndTime, latestSessionEndTime,
+                schema.lowerRangeFixedSize(null, earliestSessionEndTime),
+                schema.lowerRangeFixedSize(null, latestSessionEndTime + 1), endInRange));
     }
 
     @Override
@@ -136,7 +140,11 @@ sealed class BraidSessionStore extends BraidSegmentedStore implements SessionSto
         return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, getPosition(), context());
     }
 
-    private static KeyValueIterator<Windowed<Bytes>, byte[]> sessions(KeyValueIterator<Bytes, byte[]> source) {
-        return WindowedIterator.windowed(source, SessionKeySchema::from);
+    private KeyValueIterator<Windowed<Bytes>, byte[]> sessions(KeyValueIterator<Bytes, byte[]> source) {
+        return WindowedIterator.windowed(source, timeOrdered ? TimeFirstSessionKeySchema::from : SessionKeySchema::from);
+    }
+
+    private Bytes primaryKey(Bytes key, long start, long end) {
+        return timeOrdered ? TimeFirstSessionKeySchema.toBinary(key, start, end) : SessionKeySchema.toBinary(key, start, end);
     }
 }

@@ -167,19 +167,39 @@ public final class BraidStores {
     private static WindowBytesStoreSupplier windowStore(String name, Duration retentionPeriod, Duration windowSize,
                                                         boolean retainDuplicates, StoreFormat format,
                                                         BraidStoreOptions options) {
-        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, format, false, options);
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, format, SegmentLayout.WINDOW, options);
     }
 
-    /** A window store standing in for Kafka's emit-on-window-close (time-ordered) one; for the DSL. */
+    /**
+     * A window store standing in for Kafka's emit-on-window-close (time-ordered) one, for the DSL:
+     * time-first keys, and a key-first index when {@code withIndex} (Kafka's supplier has one for
+     * sliding windows and for the headers format).
+     */
     static WindowBytesStoreSupplier timeOrderedWindowStore(String name, Duration retentionPeriod, Duration windowSize,
-                                                          boolean retainDuplicates, StoreFormat format) {
-        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, format, true,
+                                                          boolean retainDuplicates, boolean withIndex,
+                                                          StoreFormat format) {
+        return windowStore(name, retentionPeriod, windowSize, retainDuplicates, format,
+                withIndex ? SegmentLayout.TIME_ORDERED_WINDOW_INDEXED : SegmentLayout.TIME_ORDERED_WINDOW,
                 BraidStoreOptions.defaults());
+    }
+
+    /**
+     * A session store standing in for Kafka's emit-on-window-close (time-ordered) one, for the DSL:
+     * time-first keys and a key-first index, as Kafka's {@code RocksDbTimeOrderedSessionBytesStoreSupplier}
+     * with index.
+     */
+    static SessionBytesStoreSupplier timeOrderedSessionStore(String name, Duration retentionPeriod, boolean headers) {
+        long retentionMs = sessionRetention(name, retentionPeriod);
+        return headers
+                ? new BraidHeadersSessionBytesStoreSupplier(name, retentionMs, SegmentLayout.TIME_ORDERED_SESSION_INDEXED,
+                        BraidStoreOptions.defaults())
+                : new BraidSessionBytesStoreSupplier(name, retentionMs, SegmentLayout.TIME_ORDERED_SESSION_INDEXED,
+                        BraidStoreOptions.defaults());
     }
 
     private static WindowBytesStoreSupplier windowStore(String name, Duration retentionPeriod, Duration windowSize,
                                                         boolean retainDuplicates, StoreFormat format,
-                                                        boolean timeOrdered, BraidStoreOptions options) {
+                                                        SegmentLayout layout, BraidStoreOptions options) {
         Objects.requireNonNull(name, "name cannot be null");
         long retentionMs = validateMillisecondDuration(retentionPeriod,
                 prepareMillisCheckFailMsgPrefix(retentionPeriod, "retentionPeriod"));
@@ -187,9 +207,9 @@ public final class BraidStores {
                 prepareMillisCheckFailMsgPrefix(windowSize, "windowSize"));
         return format == StoreFormat.HEADERS
                 ? new BraidHeadersWindowBytesStoreSupplier(name, retentionMs, windowSizeMs, retainDuplicates,
-                        timeOrdered, options)
+                        layout, options)
                 : new BraidWindowBytesStoreSupplier(name, format, retentionMs, windowSizeMs, retainDuplicates,
-                        timeOrdered, options);
+                        layout, options);
     }
 
     private static long sessionRetention(String name, Duration retentionPeriod) {

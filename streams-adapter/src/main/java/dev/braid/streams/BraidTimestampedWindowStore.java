@@ -9,8 +9,8 @@ import org.apache.kafka.streams.state.TimestampedBytesStore;
  */
 final class BraidTimestampedWindowStore extends BraidWindowStore implements TimestampedBytesStore {
     BraidTimestampedWindowStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                                long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, boolean timeOrdered) {
+                                long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, SegmentLayout layout) {
         super(name, metricsScope, overrides, retentionPeriodMs, segmentIntervalMs, windowSizeMs, retainDuplicates,
-                timeOrdered);
+                layout);
     }
 }

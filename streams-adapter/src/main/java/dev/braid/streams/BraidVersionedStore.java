@@ -60,7 +60,7 @@ final class BraidVersionedStore extends OpenStoreHolder implements VersionedKeyV
         checkNotOpen();
         segments.reset();
         this.context = context;
-        opened(OpenStore.open(context, root, name, metricsScope, overrides,
+        opened(OpenStore.open(context, root, name, metricsScope, overrides, null,
                 parts -> new VersionedRestoreCallback(parts, segments)));
         this.droppedRecords = context.metrics() instanceof StreamsMetricsImpl impl
                 ? TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(), context.taskId().toString(), impl)
@@ -189,10 +189,8 @@ final class BraidVersionedStore extends OpenStoreHolder implements VersionedKeyV
             if (segments.advanceDropped()) {
                 b.deleteRange(VersionedKeys.historyBelow(segments.minLiveSegment()));
             }
-            VersionTimeline t = VersionTimeline.load(b, key.get());
-            long validTo = t.put(timestamp, value, segments);
             WriteBatch batch = new WriteBatch();
-            t.writeTo(batch, false, segments);
+            long validTo = VersionedPut.put(b, key.get(), value, timestamp, segments, batch);
             b.write(batch);
             return validTo;
         } catch (BraidException e) {

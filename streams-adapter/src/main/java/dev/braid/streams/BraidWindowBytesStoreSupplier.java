@@ -17,20 +17,20 @@ sealed class BraidWindowBytesStoreSupplier implements WindowBytesStoreSupplier
     private final long retentionPeriodMs;
     private final long windowSizeMs;
     private final boolean retainDuplicates;
-    private final boolean timeOrdered;
+    private final SegmentLayout layout;
     private final BraidStoreOptions options;
 
     BraidWindowBytesStoreSupplier(String name, StoreFormat format, long retentionPeriodMs, long windowSizeMs,
                                   boolean retainDuplicates, BraidStoreOptions options) {
-        this(name, format, retentionPeriodMs, windowSizeMs, retainDuplicates, false, options);
+        this(name, format, retentionPeriodMs, windowSizeMs, retainDuplicates, SegmentLayout.WINDOW, options);
     }
 
     /**
-     * @param timeOrdered the stores stand in for Kafka's emit-on-window-close (time-ordered) window
-     *                    stores ({@link BraidWindowStore})
+     * @param layout {@link SegmentLayout#WINDOW}, or a time-ordered layout: the stores stand in for
+     *               Kafka's emit-on-window-close (time-ordered) window stores ({@link BraidWindowStore})
      */
     BraidWindowBytesStoreSupplier(String name, StoreFormat format, long retentionPeriodMs, long windowSizeMs,
-                                  boolean retainDuplicates, boolean timeOrdered, BraidStoreOptions options) {
+                                  boolean retainDuplicates, SegmentLayout layout, BraidStoreOptions options) {
         this.name = Objects.requireNonNull(name, "name cannot be null");
         this.format = Objects.requireNonNull(format, "format");
         this.options = Objects.requireNonNull(options, "options cannot be null");
@@ -48,7 +48,7 @@ sealed class BraidWindowBytesStoreSupplier implements WindowBytesStoreSupplier
         this.retentionPeriodMs = retentionPeriodMs;
         this.windowSizeMs = windowSizeMs;
         this.retainDuplicates = retainDuplicates;
-        this.timeOrdered = timeOrdered;
+        this.layout = Objects.requireNonNull(layout, "layout");
     }
 
     @Override
@@ -59,7 +59,7 @@ sealed class BraidWindowBytesStoreSupplier implements WindowBytesStoreSupplier
     @Override
     public WindowStore<Bytes, byte[]> get() {
         return format.newWindowStore(name, BraidKeyValueBytesStoreSupplier.METRICS_SCOPE, options, retentionPeriodMs,
-                segmentIntervalMs(), windowSizeMs, retainDuplicates, timeOrdered);
+                segmentIntervalMs(), windowSizeMs, retainDuplicates, layout);
     }
 
     @Override

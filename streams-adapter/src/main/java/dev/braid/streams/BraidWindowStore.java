@@ -1,5 +1,6 @@
 package dev.braid.streams;
 
+import java.nio.ByteBuffer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.query.PositionBound;
@@ -9,6 +10,7 @@ import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.internals.PrefixedWindowKeySchemas.TimeFirstWindowKeySchema;
 import org.apache.kafka.streams.state.internals.StoreQueryUtils;
 import org.apache.kafka.streams.state.internals.WindowKeySchema;
 
@@ -19,8 +21,10 @@ import org.apache.kafka.streams.state.internals.WindowKeySchema;
  * {@code docs/format/time-segments.md}). With {@code retainDuplicates} every put gets the next
  * sequence number, so equal keys and times are all kept (stream-stream joins) and null values are
  * ignored, as in Kafka. The subclasses add only the marker interfaces of Kafka's value formats.
- * A {@code timeOrdered} store stands in for Kafka's emit-on-window-close (time-ordered) window store:
- * its all-keys iterations come in window-start order, and reads still see time
+ * A store of a time-ordered {@link SegmentLayout} stands in for Kafka's emit-on-window-close
+ * (time-ordered) window store: keys {@code [segment id][0x00][window start][key][seqnum]}, so its
+ * all-keys iterations stream in window-start order, key lookups go through the key-first index when
+ * the layout has one (else they filter the time range, as Kafka's), and reads still see time
  * {@code streamTime - retention}, as that store's do.
  * Thread safety as {@link BraidSegmentedStore}.
  */
@@ -32,12 +36,15 @@ sealed class BraidWindowStore extends BraidSegmentedStore implements WindowStore
     private int seqnum; // stream thread only
 
     BraidWindowStore(String name, String metricsScope, BraidStoreOptions overrides, long retentionPeriodMs,
-                     long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, boolean timeOrdered) {
-        super(name, metricsScope, overrides, new WindowKeySchema(), false,
-                new TimeSegments(retentionPeriodMs, segmentIntervalMs, timeOrdered));
+                     long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates, SegmentLayout layout) {
+        super(name, metricsScope, overrides, layout, false,
+                new TimeSegments(retentionPeriodMs, segmentIntervalMs, layout.timeOrdered()));
+        if (layout == SegmentLayout.SESSION || layout == SegmentLayout.TIME_ORDERED_SESSION_INDEXED) {
+            throw new IllegalArgumentException("not a window layout: " + layout);
+        }
         this.windowSizeMs = windowSizeMs;
         this.retainDuplicates = retainDuplicates;
-        this.timeOrdered = timeOrdered;
+        this.timeOrdered = layout.timeOrdered();
     }
 
     @Override
@@ -48,22 +55,22 @@ sealed class BraidWindowStore extends BraidSegmentedStore implements WindowStore
         if (retainDuplicates) {
             seqnum = (seqnum + 1) & 0x7FFFFFFF;
         }
-        putSchemaKey(WindowKeySchema.toStoreKeyBinary(key, windowStartTimestamp, seqnum), value);
+        putSchemaKey(primaryKey(key, windowStartTimestamp, seqnum), value);
     }
 
     @Override
     public byte[] fetch(Bytes key, long time) {
-        return getSchemaKey(WindowKeySchema.toStoreKeyBinary(key, time, seqnum));
+        return getSchemaKey(primaryKey(key, time, seqnum));
     }
 
     @Override
     public WindowStoreIterator<byte[]> fetch(Bytes key, long timeFrom, long timeTo) {
-        return WindowedIterator.windowStarts(fetchKey(key, timeFrom, timeTo, true));
+        return WindowedIterator.windowStarts(fetchKey(key, timeFrom, timeTo, true), this::windowStart);
     }
 
     @Override
     public WindowStoreIterator<byte[]> backwardFetch(Bytes key, long timeFrom, long timeTo) {
-        return WindowedIterator.windowStarts(fetchKey(key, timeFrom, timeTo, false));
+        return WindowedIterator.windowStarts(fetchKey(key, timeFrom, timeTo, false), this::windowStart);
     }
 
     @Override
@@ -79,22 +86,22 @@ sealed class BraidWindowStore extends BraidSegmentedStore implements WindowStore
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> all() {
-        return windowed(inTimeOrder(allEntries(true), true));
+        return windowed(allEntries(true));
     }
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> backwardAll() {
-        return windowed(inTimeOrder(allEntries(false), false));
+        return windowed(allEntries(false));
     }
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> fetchAll(long timeFrom, long timeTo) {
-        return windowed(inTimeOrder(fetchTimeRange(timeFrom, timeTo, true), true));
+        return windowed(fetchTimeRange(timeFrom, timeTo, true));
     }
 
     @Override
     public KeyValueIterator<Windowed<Bytes>, byte[]> backwardFetchAll(long timeFrom, long timeTo) {
-        return windowed(inTimeOrder(fetchTimeRange(timeFrom, timeTo, false), false));
+        return windowed(fetchTimeRange(timeFrom, timeTo, false));
     }
 
     /** {@code WindowKeyQuery} and {@code WindowRangeQuery}, as Kafka's window stores answer them. */
@@ -103,16 +110,20 @@ sealed class BraidWindowStore extends BraidSegmentedStore implements WindowStore
         return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, getPosition(), context());
     }
 
-    /**
-     * The entries of {@code source} as a time-ordered store returns them (by window start, then key
-     * and seqnum bytes), when this store stands in for one; else {@code source} itself. Collected in
-     * memory: emit-on-window-close reads the windows that closed since the last emit.
-     */
-    private KeyValueIterator<Bytes, byte[]> inTimeOrder(KeyValueIterator<Bytes, byte[]> source, boolean forward) {
-        return timeOrdered ? TimeOrder.sorted(source, forward) : source;
+    private Bytes primaryKey(Bytes key, long windowStart, int seq) {
+        return timeOrdered ? TimeFirstWindowKeySchema.toStoreKeyBinary(key, windowStart, seq)
+                : WindowKeySchema.toStoreKeyBinary(key, windowStart, seq);
+    }
+
+    /** The window start in a primary key: {@code [key][start][seqnum]} or {@code [0x00][start][key][seqnum]}. */
+    private long windowStart(Bytes primaryKey) {
+        byte[] k = primaryKey.get();
+        return ByteBuffer.wrap(k).getLong(timeOrdered ? 1 : k.length - Long.BYTES - Integer.BYTES);
     }
 
     private KeyValueIterator<Windowed<Bytes>, byte[]> windowed(KeyValueIterator<Bytes, byte[]> source) {
-        return WindowedIterator.windowed(source, k -> WindowKeySchema.fromStoreBytesKey(k.get(), windowSizeMs));
+        return WindowedIterator.windowed(source, timeOrdered
+                ? k -> TimeFirstWindowKeySchema.fromStoreBytesKey(k.get(), windowSizeMs)
+                : k -> WindowKeySchema.fromStoreBytesKey(k.get(), windowSizeMs));
     }
 }

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.query.Position;
  * streams.format                   "1"
  * offset/&lt;topic&gt;/&lt;partition&gt;       decimal changelog offset (committedOffset)
  * position/&lt;topic&gt;/&lt;partition&gt;     decimal offset of the IQv2 position
+ * streams.layout                   key layout of a window or session store ({@link SegmentLayout})
  * </pre>
  *
  * Topic names cannot contain '/', so a key splits without ambiguity. Written to disk: never change a
@@ -28,16 +29,26 @@ final class CommitMetadata {
 
     private final Map<TopicPartition, Long> offsets;
     private final Position position;
+    private final SegmentLayout layout;
 
     CommitMetadata(Map<TopicPartition, Long> offsets, Position position) {
+        this(offsets, position, null);
+    }
+
+    /** @param layout the key layout to record (window and session stores), or null */
+    CommitMetadata(Map<TopicPartition, Long> offsets, Position position, SegmentLayout layout) {
         this.offsets = Map.copyOf(offsets);
         this.position = position.copy();
+        this.layout = layout;
     }
 
     /** The Braid metadata map of these offsets and this position. */
     Map<String, String> encode() {
         Map<String, String> m = new HashMap<>();
         m.put(FORMAT_KEY, FORMAT_VERSION);
+        if (layout != null) {
+            m.put(SegmentLayout.METADATA_KEY, layout.tag);
+        }
         offsets.forEach((tp, offset) -> m.put(OFFSET + tp.topic() + "/" + tp.partition(), Long.toString(offset)));
         for (String topic : position.getTopics()) {
             position.getPartitionPositions(topic).forEach(

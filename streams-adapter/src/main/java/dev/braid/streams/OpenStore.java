@@ -38,6 +38,7 @@ final class OpenStore {
     }
 
     private final String name;
+    private final SegmentLayout layout;
     private final Braid braid;
     private final Position position;
     private final ErrorMapping errors;
@@ -59,8 +60,10 @@ final class OpenStore {
         }
     };
 
-    private OpenStore(String name, StoreDirectory.Opened opened, ErrorMapping errors, BraidStoreMetrics metrics) {
+    private OpenStore(String name, SegmentLayout layout, StoreDirectory.Opened opened, ErrorMapping errors,
+                      BraidStoreMetrics metrics) {
         this.name = name;
+        this.layout = layout;
         this.braid = opened.braid();
         this.position = opened.metadata().position();
         this.committedOffsets = opened.metadata().offsets();
@@ -70,23 +73,26 @@ final class OpenStore {
 
     /**
      * Opens {@code <task state dir>/braid/<name>}, registers the restore callback that
-     * {@code restore} builds, and the gauges under {@code metricsScope}.
+     * {@code restore} builds, and the gauges under {@code metricsScope}. A window or session store
+     * passes its key {@code layout} (null otherwise): every commit records it, and a directory written
+     * with another one is set aside ({@link StoreDirectory#open(Path, dev.braid.store.BraidOptions,
+     * String, boolean, SegmentLayout)}).
      */
     static OpenStore open(StateStoreContext context, StateStore root, String name, String metricsScope,
-                          BraidStoreOptions overrides,
+                          BraidStoreOptions overrides, SegmentLayout layout,
                           Function<RestoreParts, RecordBatchingStateRestoreCallback> restore) {
         Objects.requireNonNull(restore, "restore");
         Map<String, Object> appConfigs = context.appConfigs();
         BraidConfig config = BraidConfig.from(appConfigs);
         Path dir = StoreDirectory.of(context.stateDir().toPath(), name);
         StoreDirectory.Opened opened = StoreDirectory.open(dir, config.toOptions(overrides), name,
-                BraidKeyValueStore.isGlobal(context.taskId()));
+                BraidKeyValueStore.isGlobal(context.taskId()), layout);
         try {
             ErrorMapping errors = new ErrorMapping(name, context.taskId());
             boolean consistency = StreamsConfig.InternalConfig.getBoolean(
                     appConfigs, StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, false);
             BraidStoreMetrics metrics = BraidStoreMetrics.register(context, metricsScope, name, opened.braid()::stats);
-            OpenStore store = new OpenStore(name, opened, errors, metrics);
+            OpenStore store = new OpenStore(name, layout, opened, errors, metrics);
             try {
                 context.register(root, restore.apply(new RestoreParts(store.braid, store.position, consistency, errors)));
             } catch (RuntimeException e) {
@@ -161,7 +167,7 @@ final class OpenStore {
 
     private void commitNow(Map<TopicPartition, Long> changelogOffsets) {
         Braid b = braid();
-        CommitMetadata metadata = new CommitMetadata(changelogOffsets, position);
+        CommitMetadata metadata = new CommitMetadata(changelogOffsets, position, layout);
         try {
             b.commit(metadata.encode());
         } catch (BraidException e) {

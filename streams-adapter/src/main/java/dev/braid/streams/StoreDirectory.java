@@ -46,13 +46,29 @@ final class StoreDirectory {
      * restore from is read right after open, and a failure later kills the global thread).
      */
     static Opened open(Path dir, BraidOptions options, String storeName, boolean verify) {
+        return open(dir, options, storeName, verify, null);
+    }
+
+    /**
+     * As {@link #open(Path, BraidOptions, String, boolean)}; a window or session store also passes its
+     * {@code layout}, and a directory written with another key layout (its commit metadata says so,
+     * {@link SegmentLayout#matches}) is moved aside to {@code <store name>.old-layout-<epoch millis>}
+     * and an empty store opened instead: Kafka then restores the changelog, whose keys do not depend
+     * on the layout, from the beginning.
+     */
+    static Opened open(Path dir, BraidOptions options, String storeName, boolean verify, SegmentLayout layout) {
         try {
             Braid braid = Braid.open(dir, options);
             RuntimeException damage;
             try {
                 List<IntegrityFinding> findings = verify ? braid.check() : List.of();
                 if (findings.isEmpty()) {
-                    return new Opened(braid, CommitMetadata.decode(braid.committedMetadata()), null);
+                    Map<String, String> metadata = braid.committedMetadata();
+                    if (layout != null && !layout.matches(metadata)) {
+                        closeQuietly(braid, storeName);
+                        return reopenWithNewLayout(dir, options, storeName, layout, metadata);
+                    }
+                    return new Opened(braid, CommitMetadata.decode(metadata), null);
                 }
                 damage = new IllegalStateException(
                         findings.size() + " integrity finding(s), the first: " + findings.get(0));
@@ -76,7 +92,11 @@ final class StoreDirectory {
      * the next open starts empty (no committed offset: Kafka restores the whole changelog).
      */
     static Path moveAside(Path dir, String storeName, RuntimeException why) {
-        Path aside = dir.resolveSibling(dir.getFileName() + ".corrupt-" + System.currentTimeMillis());
+        return moveAside(dir, storeName, why, ".corrupt-");
+    }
+
+    private static Path moveAside(Path dir, String storeName, RuntimeException why, String suffix) {
+        Path aside = dir.resolveSibling(dir.getFileName() + suffix + System.currentTimeMillis());
         try {
             Files.move(dir, aside);
         } catch (IOException e) {
@@ -96,10 +116,26 @@ final class StoreDirectory {
         }
     }
 
+    private static Opened reopenWithNewLayout(Path dir, BraidOptions options, String storeName, SegmentLayout layout,
+                                              Map<String, String> metadata) {
+        String found = metadata.getOrDefault(SegmentLayout.METADATA_KEY, "key-first (untagged)");
+        IllegalStateException why = new IllegalStateException("Braid store " + storeName + " in " + dir
+                + " holds the key layout " + found + "; this store reads " + layout.tag);
+        Path aside = moveAside(dir, storeName, why, ".old-layout-");
+        LOG.warn("Braid store {} in {} was written with the key layout {}, this store uses {}; moved it to {} and "
+                + "opened an empty store, so the changelog will be restored from the beginning",
+                storeName, dir, found, layout.tag, aside);
+        return openEmpty(dir, options, storeName, aside);
+    }
+
     private static Opened reopenEmpty(Path dir, BraidOptions options, String storeName, RuntimeException why) {
         Path aside = moveAside(dir, storeName, why);
         LOG.error("Braid store {} in {} is damaged; moved it to {} and opened an empty store, "
                 + "so the changelog will be restored from the beginning", storeName, dir, aside, why);
+        return openEmpty(dir, options, storeName, aside);
+    }
+
+    private static Opened openEmpty(Path dir, BraidOptions options, String storeName, Path aside) {
         try {
             return new Opened(Braid.open(dir, options), CommitMetadata.decode(Map.of()), aside);
         } catch (BraidException e) {

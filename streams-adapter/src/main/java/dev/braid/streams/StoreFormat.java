@@ -22,14 +22,14 @@ enum StoreFormat {
 
     BraidWindowStore newWindowStore(String name, String metricsScope, BraidStoreOptions options, long retentionPeriodMs,
                                     long segmentIntervalMs, long windowSizeMs, boolean retainDuplicates,
-                                    boolean timeOrdered) {
+                                    SegmentLayout layout) {
         return switch (this) {
             case PLAIN -> new BraidWindowStore(name, metricsScope, options, retentionPeriodMs, segmentIntervalMs,
-                    windowSizeMs, retainDuplicates, timeOrdered);
+                    windowSizeMs, retainDuplicates, layout);
             case TIMESTAMPED -> new BraidTimestampedWindowStore(name, metricsScope, options, retentionPeriodMs,
-                    segmentIntervalMs, windowSizeMs, retainDuplicates, timeOrdered);
+                    segmentIntervalMs, windowSizeMs, retainDuplicates, layout);
             case HEADERS -> new BraidHeadersWindowStore(name, metricsScope, options, retentionPeriodMs,
-                    segmentIntervalMs, windowSizeMs, retainDuplicates, timeOrdered);
+                    segmentIntervalMs, windowSizeMs, retainDuplicates, layout);
         };
     }
 }

@@ -65,6 +65,12 @@ final class VersionedKeys {
         return KeyRange.of(segmentPrefix(fromId), true, new byte[] {HISTORY + 1}, false);
     }
 
+    /** Every older version in segments {@code fromId} to {@code toId}, both included. */
+    static KeyRange historySegments(long fromId, long toId) {
+        return KeyRange.of(segmentPrefix(fromId), true,
+                toId == Long.MAX_VALUE ? new byte[] {HISTORY + 1} : segmentPrefix(toId + 1), false);
+    }
+
     /** Every older version in the segments below {@code id}. */
     static KeyRange historyBelow(long id) {
         return KeyRange.of(new byte[] {HISTORY}, true, segmentPrefix(id), false);

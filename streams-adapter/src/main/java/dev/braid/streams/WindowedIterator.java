@@ -1,7 +1,7 @@
 package dev.braid.streams;
 
-import java.nio.ByteBuffer;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -11,13 +11,15 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 /**
  * The iterators a window or session store hands out, over an iterator of Kafka key-schema keys:
  * {@link #windowed} turns each key into its {@link Windowed} key, {@link #windowStarts} into its
- * window start time (a {@link WindowStoreIterator}). Closing closes the source. Not thread safe.
+ * window start time (a {@link WindowStoreIterator}), each with the decoder of the store's layout. Closing closes the source. Not thread safe.
  */
 final class WindowedIterator implements WindowStoreIterator<byte[]> {
     private final KeyValueIterator<Bytes, byte[]> source;
+    private final ToLongFunction<Bytes> windowStart;
 
-    private WindowedIterator(KeyValueIterator<Bytes, byte[]> source) {
+    private WindowedIterator(KeyValueIterator<Bytes, byte[]> source, ToLongFunction<Bytes> windowStart) {
         this.source = source;
+        this.windowStart = windowStart;
     }
 
     /** Keys as {@link Windowed} keys, decoded by {@code decode} (Kafka's window or session schema). */
@@ -26,15 +28,10 @@ final class WindowedIterator implements WindowStoreIterator<byte[]> {
         return new Keyed<>(source, decode);
     }
 
-    /** Window-schema keys as their window start times. */
-    static WindowStoreIterator<byte[]> windowStarts(KeyValueIterator<Bytes, byte[]> source) {
-        return new WindowedIterator(source);
-    }
-
-    /** The start time in a window-schema key: {@code [key][start 8B][seqnum 4B]}. */
-    static long windowStart(Bytes windowSchemaKey) {
-        byte[] b = windowSchemaKey.get();
-        return ByteBuffer.wrap(b).getLong(b.length - Long.BYTES - Integer.BYTES);
+    /** Window keys as their window start times, read by {@code windowStart}. */
+    static WindowStoreIterator<byte[]> windowStarts(KeyValueIterator<Bytes, byte[]> source,
+                                                    ToLongFunction<Bytes> windowStart) {
+        return new WindowedIterator(source, windowStart);
     }
 
     @Override
@@ -45,12 +42,12 @@ final class WindowedIterator implements WindowStoreIterator<byte[]> {
     @Override
     public KeyValue<Long, byte[]> next() {
         KeyValue<Bytes, byte[]> kv = source.next();
-        return KeyValue.pair(windowStart(kv.key), kv.value);
+        return KeyValue.pair(windowStart.applyAsLong(kv.key), kv.value);
     }
 
     @Override
     public Long peekNextKey() {
-        return windowStart(source.peekNextKey());
+        return windowStart.applyAsLong(source.peekNextKey());
     }
 
     @Override

@@ -41,10 +41,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Window, session and versioned stores of Braid next to Kafka's RocksDB stores of the same settings,
- * in one {@link TopologyTestDriver} task: seeded random writes (out of order, late, past retention so
- * that segments expire), and after every few writes every fetch variant, every IQv2 query the
- * built-ins answer, asked of both; the answers must be equal. Seeds are printed.
+ * Window, session and versioned stores of Braid next to Kafka's RocksDB stores of the same settings
+ * (time-ordered ones included), in one {@link TopologyTestDriver} task: seeded random writes (out of
+ * order, late, past retention so that segments expire; versioned: also at earlier versions' times and
+ * on segment boundaries, deletes, puts refused past the history retention), and after every few
+ * writes every fetch variant, every IQv2 query the built-ins answer, asked of both; the answers,
+ * their order and the put return codes must be equal. Seeds are printed.
  */
 class SegmentedStoreOracleTest {
     private static final List<String> KEYS = List.of("a", "ab", "b", "ba", "c", "cab", "d", "e");
@@ -54,22 +56,25 @@ class SegmentedStoreOracleTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"plain", "duplicates", "timeOrdered", "timeOrderedDuplicates"})
+    @ValueSource(strings = {"plain", "duplicates", "timeOrdered", "timeOrderedDuplicates", "timeOrderedIndexed",
+            "timeOrderedIndexedDuplicates"})
     void windowStoreMatchesRocksDb(String variant) {
         boolean retainDuplicates = variant.toLowerCase(java.util.Locale.ROOT).contains("duplicates");
         boolean timeOrdered = variant.startsWith("timeOrdered");
+        boolean indexed = variant.contains("Indexed");
         Duration retention = Duration.ofMinutes(3);
         Duration size = Duration.ofSeconds(10);
         long seed = seed();
         // time-ordered: what the DSL's suppliers give an emit-on-window-close aggregation
         try (TopologyTestDriver driver = driver(
                 Stores.windowStoreBuilder(timeOrdered
-                        ? BraidStores.timeOrderedWindowStore("braid", retention, size, retainDuplicates, StoreFormat.PLAIN)
+                        ? BraidStores.timeOrderedWindowStore("braid", retention, size, retainDuplicates, indexed,
+                                StoreFormat.PLAIN)
                         : BraidStores.persistentWindowStore("braid", retention, size, retainDuplicates),
                         Serdes.String(), Serdes.String()),
                 Stores.windowStoreBuilder(timeOrdered
                         ? org.apache.kafka.streams.state.internals.RocksDbIndexedTimeOrderedWindowBytesStoreSupplier
-                                .create("rocks", retention, size, retainDuplicates, true)
+                                .create("rocks", retention, size, retainDuplicates, indexed)
                         : Stores.persistentWindowStore("rocks", retention, size, retainDuplicates),
                         Serdes.String(), Serdes.String()))) {
             WindowStore<String, String> braid = driver.getWindowStore("braid");
@@ -91,15 +96,19 @@ class SegmentedStoreOracleTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 2})
+    @ValueSource(longs = {1, 2, 3, 4})
     void sessionStoreMatchesRocksDb(long variant) {
-        Duration retention = Duration.ofMinutes(variant == 1 ? 2 : 10);
+        Duration retention = Duration.ofMinutes(variant % 2 == 1 ? 2 : 10);
+        boolean timeOrdered = variant > 2; // what the DSL's suppliers give an emit-on-window-close aggregation
         long seed = seed();
         try (TopologyTestDriver driver = driver(
-                Stores.sessionStoreBuilder(BraidStores.persistentSessionStore("braid", retention), Serdes.String(),
-                        Serdes.String()),
-                Stores.sessionStoreBuilder(Stores.persistentSessionStore("rocks", retention), Serdes.String(),
-                        Serdes.String()))) {
+                Stores.sessionStoreBuilder(timeOrdered
+                        ? BraidStores.timeOrderedSessionStore("braid", retention, false)
+                        : BraidStores.persistentSessionStore("braid", retention), Serdes.String(), Serdes.String()),
+                Stores.sessionStoreBuilder(timeOrdered
+                        ? new org.apache.kafka.streams.state.internals.RocksDbTimeOrderedSessionBytesStoreSupplier(
+                                "rocks", retention.toMillis(), true)
+                        : Stores.persistentSessionStore("rocks", retention), Serdes.String(), Serdes.String()))) {
             SessionStore<String, String> braid = driver.getSessionStore("braid");
             SessionStore<String, String> rocks = driver.getSessionStore("rocks");
             Random rnd = new Random(seed);
@@ -121,13 +130,19 @@ class SegmentedStoreOracleTest {
                 rocks.put(session, "v" + i);
                 if (i % 20 == 0) {
                     compareSessions(braid, rocks, rnd, time, written, seed + "/" + i);
+                    if (timeOrdered) {
+                        long earliestEnd = Math.max(0, time - rnd.nextInt(400_000));
+                        long latestEnd = earliestEnd + rnd.nextInt(200_000);
+                        assertEquals(windows(rocks.findSessions(earliestEnd, latestEnd)),
+                                windows(braid.findSessions(earliestEnd, latestEnd)), "findSessions(ends) " + seed + "/" + i);
+                    }
                 }
             }
         }
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {20_000, 600_000})
+    @ValueSource(longs = {5_000, 20_000, 600_000})
     void versionedStoreMatchesRocksDb(long historyMs) {
         Duration history = Duration.ofMillis(historyMs);
         long seed = seed();
@@ -140,9 +155,18 @@ class SegmentedStoreOracleTest {
             VersionedKeyValueStore<String, String> rocks = driver.getVersionedKeyValueStore("rocks");
             Random rnd = new Random(seed);
             long time = 0;
-            for (int i = 0; i < 4000; i++) {
+            List<Long> used = new ArrayList<>();
+            for (int i = 0; i < 6000; i++) {
                 time += rnd.nextInt(500);
                 long ts = Math.max(0, time - (rnd.nextInt(3) == 0 ? rnd.nextInt((int) Math.min(historyMs * 2, 100_000)) : 0));
+                int shape = rnd.nextInt(10);
+                if (shape == 0 && !used.isEmpty()) {
+                    ts = used.get(used.size() - 1 - rnd.nextInt(Math.min(used.size(), 50))); // replaces a version
+                } else if (shape == 1) {
+                    ts = ts / 1000 * 1000 - rnd.nextInt(2); // on or just below a segment boundary (2 s, 60 s)
+                }
+                ts = Math.max(0, ts);
+                used.add(ts);
                 String key = key(rnd);
                 String where = seed + "/" + i;
                 if (rnd.nextInt(7) == 0) {
