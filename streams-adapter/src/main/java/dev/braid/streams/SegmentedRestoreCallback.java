@@ -14,8 +14,8 @@ import org.apache.kafka.streams.processor.internals.RecordBatchingStateRestoreCa
  * {@link BraidRestoreCallback}, one unlogged {@link WriteBatch} of blind writes per polled batch,
  * with the time rules of Kafka's segmented stores. The batch first advances the observed stream time
  * to its largest segment timestamp; records of segments that are then expired are skipped (no
- * position update, not counted as dropped, as in Kafka); segments that expired are deleted with one
- * {@code deleteRange}. The changelog key is Kafka's key-first key-schema key; the store key is the
+ * position update, not counted as dropped, as in Kafka); segments that expired are deleted by a range
+ * delete at the head of the same batch. The changelog key is Kafka's key-first key-schema key; the store key is the
  * layout's primary key of it behind the segment prefix ({@link SegmentLayout}, {@link SegmentedKeys}),
  * plus its index key when the layout has one. Runs on the restoring thread only; not thread safe.
  */
@@ -40,6 +40,10 @@ final class SegmentedRestoreCallback implements RecordBatchingStateRestoreCallba
         }
         batch.clear();
         batch.unlogged();
+        KeyRange expired = segments.takeExpired();
+        if (expired != null) {
+            batch.deleteRange(expired); // atomic with the batch's writes
+        }
         for (ConsumerRecord<byte[], byte[]> record : records) {
             long segmentId = segments.segmentId(segmentTimestamp(record.key()));
             if (!segments.isLive(segmentId)) {
@@ -63,10 +67,6 @@ final class SegmentedRestoreCallback implements RecordBatchingStateRestoreCallba
             }
         }
         try {
-            KeyRange expired = segments.takeExpired();
-            if (expired != null) {
-                parts.braid().deleteRange(expired);
-            }
             parts.braid().write(batch);
         } catch (BraidException e) {
             throw parts.errors().translate(e);
