@@ -176,7 +176,11 @@ public final class Braid implements AutoCloseable {
         return engine.committedMetadata();
     }
 
-    /** Sequence number of the last commit: 0 for a new store, then 1, 2, ... */
+    /**
+     * Sequence number of the last commit: 0 for a new store, then growing by one with each commit,
+     * including the commits {@link #compact()} makes (which carry the metadata of the commit before
+     * them).
+     */
     public long lastCommitSequence() {
         return engine.lastCommitSequence();
     }
@@ -216,8 +220,9 @@ public final class Braid implements AutoCloseable {
     /**
      * Makes the page file about as small as the data: folds every segment into the B+tree, moves
      * the tree to the front of the file when much of it is free, and cuts the free end off. The
-     * background merges do the same on their own (a relocation at most every 30 seconds, once the
-     * writer has committed); this runs it now and waits for it, after a large restore for instance.
+     * background merges do the same on their own (a relocation at most every 30 seconds, made
+     * durable by the writer's next commit); this runs it now and waits for it, after a large
+     * restore for instance.
      * It commits its own steps, with the same data and metadata as the last commit, so nothing may
      * have been written since then: {@link IllegalStateException} otherwise. Reads go on meanwhile;
      * writes wait for each step to be installed.

@@ -338,8 +338,7 @@ final class MergeJob implements Runnable {
      * runs before them and the next relocation (right after the next checkpoint) fits in front.
      * Not while many freed pages still wait for a checkpoint (the figures would be wrong).
      * {@code compacting}: asked for by {@link #compact} (no interval, lower thresholds); then the
-     * relocation is committed by the caller's settle, else by the writer's next commit, or at once
-     * when the writer is idle.
+     * relocation is committed by the caller's settle, else by the writer's next commit.
      */
     private boolean relocateIfSparse(boolean compacting) throws IOException {
         if (tree.count() == 0) {
@@ -381,9 +380,6 @@ final class MergeJob implements Runnable {
         LOG.debug("relocating the tree to the {}: {} of {} pages are free runs, {} of them below page {}",
                 front ? "front" : "end", free, pageCount, sizes[2], pageCount - used);
         fold(front ? SegmentSet.Placement.LOWEST : SegmentSet.Placement.PAST_END);
-        if (!compacting) {
-            host.settle();
-        }
         return true;
     }
 
