@@ -336,7 +336,8 @@ final class MergeJob implements Runnable {
      * tree's pages at the end become free and the file's page count shrinks; else, when at least a
      * quarter of the file (a tenth when compacting) is free, past the end of the file, so that its old pages join the free
      * runs before them and the next relocation (right after the next checkpoint) fits in front.
-     * Not while many freed pages still wait for a checkpoint (the figures would be wrong).
+     * Not while many freed pages still wait for a checkpoint (the figures would be wrong), nor while
+     * blind writes stream in (a full buffer flushed within {@link #QUIET_NANOS}: a fold follows).
      * {@code compacting}: asked for by {@link #compact} (no interval, lower thresholds); then the
      * relocation is committed by the caller's settle, else by the writer's next commit.
      */
@@ -346,6 +347,9 @@ final class MergeJob implements Runnable {
         }
         if (!compacting && !secondStepDue && System.nanoTime() - lastRelocateNanos < RELOCATE_INTERVAL_NANOS) {
             return false;
+        }
+        if (!compacting && System.nanoTime() - lastFlushNanos < QUIET_NANOS) {
+            return false; // blind writes are streaming in: the next fold rewrites the tree anyway
         }
         long[] sizes = new long[5];
         host.underWriteLock(() -> {

@@ -15,18 +15,37 @@ final class KeySorter {
 
     /** Record numbers {@code 0..n-1} of {@code arena} in key order, equal keys in write order. */
     static int[] order(Arena arena, int n) {
+        return order(arena, n, null);
+    }
+
+    /**
+     * As {@link #order(Arena, int)}; when {@code firstWindows} is not null (length {@code n}) it
+     * receives the first eight key bytes of each sorted record ({@link Arena#window}, depth 0), so
+     * that the caller can tell keys apart without reading them again: keys whose windows differ
+     * differ.
+     */
+    static int[] order(Arena arena, int n, long[] firstWindows) {
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
             idx[i] = i;
         }
-        sort(arena, idx, 0, n, 0);
+        sort(arena, idx, 0, n, 0, firstWindows);
         return idx;
     }
 
     private static void sort(Arena a, int[] idx, int from, int to, int depth) {
+        sort(a, idx, from, to, depth, null);
+    }
+
+    private static void sort(Arena a, int[] idx, int from, int to, int depth, long[] windowsOut) {
         int n = to - from;
         if (n < SMALL) {
             insertionSort(a, idx, from, to);
+            if (windowsOut != null) {
+                for (int i = from; i < to; i++) {
+                    windowsOut[i] = a.window(idx[i], depth);
+                }
+            }
             return;
         }
         long[] w = new long[n];
@@ -65,6 +84,10 @@ final class KeySorter {
             id2 = ti;
         }
         System.arraycopy(id, 0, idx, from, n);
+        if (windowsOut != null) {
+            // the runs below only reorder records of equal windows, so these stay in place
+            System.arraycopy(w, 0, windowsOut, from, n);
+        }
         for (int s = 0; s < n; ) {
             int e = s + 1;
             while (e < n && w[e] == w[s]) {

@@ -164,10 +164,13 @@ public final class WriteBuffer {
     /** The newest record of each key, in key order. */
     private synchronized int[] order() {
         if (order == null) {
-            int[] all = KeySorter.order(arena, arena.count());
+            long[] windows = new long[arena.count()];
+            int[] all = KeySorter.order(arena, arena.count(), windows);
             int n = 0;
             for (int i = 0; i < all.length; i++) {
-                if (i + 1 < all.length && arena.compareKeys(all[i], all[i + 1]) == 0) {
+                // equal keys have equal first windows: compare the bytes (scattered reads) only then
+                if (i + 1 < all.length && windows[i] == windows[i + 1]
+                        && arena.compareKeys(all[i], all[i + 1]) == 0) {
                     continue; // superseded by a newer write of the same key (equal keys are in write order)
                 }
                 all[n++] = all[i];

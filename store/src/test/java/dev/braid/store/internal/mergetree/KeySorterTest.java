@@ -32,7 +32,12 @@ class KeySorterTest {
             for (byte[] k : keys) {
                 arena.append(k, new byte[0]);
             }
-            int[] order = KeySorter.order(arena, n);
+            boolean withWindows = rnd.nextBoolean();
+            long[] windows = withWindows ? new long[n] : null;
+            int[] order = KeySorter.order(arena, n, windows);
+            for (int i = 0; withWindows && i < n; i++) { // the first windows of the sorted records
+                assertTrue(windows[i] == arena.window(order[i], 0), "window " + i + ", seed " + seed);
+            }
             byte[][] actual = new byte[n][];
             for (int i = 0; i < n; i++) {
                 actual[i] = keys[order[i]];
