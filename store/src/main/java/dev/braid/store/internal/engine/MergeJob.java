@@ -187,9 +187,11 @@ final class MergeJob implements Runnable {
         if (!segs.segments().isEmpty()) {
             fold(SegmentSet.Placement.FIRST_FIT);
         }
+        host.underWriteLock(segs::absorbFreeList); // blob pages of replaced trees count as free
         host.settle();
         secondStepDue = false; // whatever moved before, the tree may go to the end once more
         for (int i = 0; i < 2 && relocateIfSparse(true); i++) {
+            host.underWriteLock(segs::absorbFreeList);
             host.settle();
         }
         host.underWriteLock(segs::absorbFreeList);
@@ -323,6 +325,9 @@ final class MergeJob implements Runnable {
         return false;
     }
 
+    /** A free list at least this long is moved into the free runs before a relocation is considered. */
+    static final int FREE_LIST_ABSORB_PAGES = 1024;
+
     /** Relocations are at least this far apart. */
     static final long RELOCATE_INTERVAL_NANOS = 30_000_000_000L;
     /** Free pages below which a file is never relocated (about 16 MiB of 4 KiB pages). */
@@ -353,6 +358,11 @@ final class MergeJob implements Runnable {
         }
         long[] sizes = new long[5];
         host.underWriteLock(() -> {
+            if (segs.freeListPages() >= FREE_LIST_ABSORB_PAGES) {
+                // A fold frees the old tree's blob pages to the free list, where they would count as
+                // used: after a fold of large values that is most of the file. As free runs they count.
+                segs.absorbFreeList();
+            }
             long waiting = segs.pagesAwaitingCheckpoint(); // first: releasing runs may shorten the file
             long[] ready = segs.readyFreePages(0);
             int pageCount = segs.pageCount();

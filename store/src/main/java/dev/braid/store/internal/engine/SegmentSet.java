@@ -437,6 +437,11 @@ final class SegmentSet {
         return changed;
     }
 
+    /** Pages on the tree's free list. Write lock held. */
+    int freeListPages() {
+        return pager.freeList().count();
+    }
+
     /**
      * Moves every page of the tree's free list into the free runs (each waits for S4 like a freed
      * run): a compaction's step, so that free pages at the end of the file can be cut off and the
