@@ -325,8 +325,12 @@ final class MergeJob implements Runnable {
         return false;
     }
 
-    /** A free list at least this long is moved into the free runs before a relocation is considered. */
-    static final int FREE_LIST_ABSORB_PAGES = 1024;
+    /**
+     * A free list this long, and a quarter of the file or more, is moved into the free runs before a
+     * relocation is considered (a fold of large values left the old tree's blob pages there); a
+     * shorter one is the point writes' own churn, reused at once, and stays.
+     */
+    static final int FREE_LIST_ABSORB_PAGES = RELOCATE_MIN_FREE_PAGES;
 
     /** Relocations are at least this far apart. */
     static final long RELOCATE_INTERVAL_NANOS = 30_000_000_000L;
@@ -358,7 +362,8 @@ final class MergeJob implements Runnable {
         }
         long[] sizes = new long[5];
         host.underWriteLock(() -> {
-            if (segs.freeListPages() >= FREE_LIST_ABSORB_PAGES) {
+            int freeList = segs.freeListPages();
+            if (compacting || (freeList >= FREE_LIST_ABSORB_PAGES && freeList >= segs.pageCount() / 4)) {
                 // A fold frees the old tree's blob pages to the free list, where they would count as
                 // used: after a fold of large values that is most of the file. As free runs they count.
                 segs.absorbFreeList();
