@@ -330,7 +330,7 @@ final class MergeJob implements Runnable {
      * relocation is considered (a fold of large values left the old tree's blob pages there); a
      * shorter one is the point writes' own churn, reused at once, and stays.
      */
-    static final int FREE_LIST_ABSORB_PAGES = RELOCATE_MIN_FREE_PAGES;
+    static final int FREE_LIST_ABSORB_PAGES = 4096;
 
     /** Relocations are at least this far apart. */
     static final long RELOCATE_INTERVAL_NANOS = 30_000_000_000L;
