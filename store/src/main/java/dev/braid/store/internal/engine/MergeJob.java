@@ -185,7 +185,7 @@ final class MergeJob implements Runnable {
      */
     private void compactNow() throws IOException {
         if (!segs.segments().isEmpty()) {
-            fold(SegmentSet.Placement.FIRST_FIT);
+            fold(Placement.FIRST_FIT);
         }
         host.underWriteLock(segs::absorbFreeList); // blob pages of replaced trees count as free
         host.settle();
@@ -315,7 +315,7 @@ final class MergeJob implements Runnable {
         // restore streams in, segments are merged among themselves instead, so the data is rewritten
         // about once before the final build.
         if (force || (treeBytes > 0 && pending >= treeBytes) || (quiet && pending * 4 >= treeBytes)) {
-            fold(SegmentSet.Placement.FIRST_FIT);
+            fold(Placement.FIRST_FIT);
             return true;
         }
         if (list.size() > MAX_SEGMENTS) {
@@ -398,7 +398,7 @@ final class MergeJob implements Runnable {
         secondStepDue = !front;
         LOG.debug("relocating the tree to the {}: {} of {} pages are free runs, {} of them below page {}",
                 front ? "front" : "end", free, pageCount, sizes[2], pageCount - used);
-        fold(front ? SegmentSet.Placement.LOWEST : SegmentSet.Placement.PAST_END);
+        fold(front ? Placement.LOWEST : Placement.PAST_END);
         return true;
     }
 
@@ -449,7 +449,7 @@ final class MergeJob implements Runnable {
             MergingCursor m = new MergingCursor(sources, false);
             for (; m.valid(); m.next()) {
                 if (stopping) {
-                    throw new Abandoned();
+                    throw new JobAbandoned();
                 }
                 if (dropDeletes && m.value() == WriteBuffer.TOMBSTONE) {
                     continue;
@@ -466,7 +466,7 @@ final class MergeJob implements Runnable {
             host.underWriteLock(() -> segs.replace(inputs, out, info.runs(), w.sparePages()));
             LOG.debug("merged {} segments ({} entries) into one of {} entries in {} ms", inputs.size(), expected,
                     info.entries(), (System.nanoTime() - t0) / 1_000_000);
-        } catch (Abandoned e) {
+        } catch (JobAbandoned e) {
             host.underWriteLock(() -> segs.abandon(w.taken()));
         }
     }
@@ -475,16 +475,16 @@ final class MergeJob implements Runnable {
      * Rebuilds the tree with every segment folded in, then installs it and drops the segments; its
      * pages go where {@code placement} says.
      */
-    private void fold(SegmentSet.Placement placement) throws IOException {
+    private void fold(Placement placement) throws IOException {
         List<Segment> inputs = segs.segments();
         host.underWriteLock(() -> frozen = true);
         long t0 = System.nanoTime();
         long treeBefore = tree.count();
         boolean installed = false;
         try {
-            byte[][] bounds = inline ? new byte[0][] : splitBounds(inputs, treeBefore);
-            TreeBuilder.Result r = bounds.length == 0 ? buildWhole(inputs, placement)
-                    : buildInParts(inputs, bounds, placement);
+            FoldBuilder builder = new FoldBuilder(segs, host, () -> stopping, thread.getName());
+            byte[][] bounds = inline ? new byte[0][] : FoldBuilder.splitBounds(inputs, treeBefore);
+            TreeBuilder.Result r = builder.build(inputs, bounds, placement);
             storage.syncPageFile(); // D6
             host.underWriteLock(() -> {
                 int[][] old = {new int[1024]};
@@ -503,192 +503,12 @@ final class MergeJob implements Runnable {
             installed = true;
             LOG.debug("folded {} segments and a tree of {} entries into a tree of {} entries in {} ms ({} parts)",
                     inputs.size(), treeBefore, r.count(), (System.nanoTime() - t0) / 1_000_000, bounds.length + 1);
-        } catch (Abandoned e) {
+        } catch (JobAbandoned e) {
             // stopping: the reserved runs stay reserved and are reclaimed on the next open
         } finally {
             if (!installed) {
                 frozen = false;
             }
-        }
-    }
-
-    /** Folds with at least this many entries in all are built in key ranges on parallel threads. */
-    static int parallelMinEntries = 500_000;
-    private volatile boolean abortParts;
-
-    /**
-     * Range bounds for a parallel fold: keys cutting the largest input segment into one range per
-     * core (at most four); none for a small fold or on one core.
-     */
-    private static byte[][] splitBounds(List<Segment> inputs, long treeEntries) throws IOException {
-        int parts = Math.min(4, Runtime.getRuntime().availableProcessors());
-        long total = treeEntries;
-        Segment largest = null;
-        for (Segment s : inputs) {
-            total += s.info().entries();
-            if (largest == null || s.info().entries() > largest.info().entries()) {
-                largest = s;
-            }
-        }
-        if (parts < 2 || largest == null || total < parallelMinEntries) {
-            return new byte[0][];
-        }
-        return largest.splitKeys(parts);
-    }
-
-    private TreeBuilder.Result buildWhole(List<Segment> inputs, SegmentSet.Placement placement) throws IOException {
-        TreeBuilder b = new TreeBuilder(segs.sink(placement));
-        buildRange(inputs, null, null, b);
-        return b.finish();
-    }
-
-    /**
-     * Builds the leaves of each key range {@code [bounds[i-1], bounds[i])} on a thread of its own (the
-     * first on this one), then the internal levels over all of them. Every range reads every input
-     * from its lower bound; the ranges' pages are separate reserved runs.
-     */
-    private TreeBuilder.Result buildInParts(List<Segment> inputs, byte[][] bounds, SegmentSet.Placement placement)
-            throws IOException {
-        int n = bounds.length + 1;
-        TreeBuilder.Part[] parts = new TreeBuilder.Part[n];
-        Throwable[] errors = new Throwable[n];
-        Thread[] threads = new Thread[n];
-        abortParts = false;
-        for (int i = 1; i < n; i++) {
-            int p = i;
-            Runnable part = () -> {
-                try {
-                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
-                    buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
-                    parts[p] = lb.finishLeaves();
-                } catch (Throwable t) {
-                    errors[p] = t;
-                    abortParts = true;
-                }
-            };
-            threads[i] = new Thread(part, thread.getName() + "-part" + i);
-            threads[i].setDaemon(true);
-            threads[i].start();
-        }
-        try {
-            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
-            buildRange(inputs, null, bounds[0], lb);
-            parts[0] = lb.finishLeaves();
-        } catch (Throwable t) {
-            errors[0] = t;
-            abortParts = true;
-        }
-        boolean interrupted = false;
-        for (int i = 1; i < n; i++) {
-            while (true) {
-                try {
-                    threads[i].join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    abortParts = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        Throwable first = null;
-        for (Throwable t : errors) {
-            if (t != null && (first == null || first instanceof Abandoned)) {
-                first = t; // a real failure outranks the abandons it caused
-            }
-        }
-        if (first instanceof IOException io) {
-            throw io;
-        } else if (first instanceof RuntimeException re) {
-            throw re;
-        } else if (first instanceof Error er) {
-            throw er;
-        }
-        return new TreeBuilder(segs.sink(placement)).finishFrom(List.of(parts));
-    }
-
-    /** Merges every input over {@code [lo, hi)} (null: unbounded) into {@code b}, dropping deletes. */
-    private void buildRange(List<Segment> inputs, byte[] lo, byte[] hi, TreeBuilder b) throws IOException {
-        List<SortedSource> sources = new ArrayList<>();
-        for (Segment s : inputs) {
-            var c = s.cursor(false);
-            c.seekForward(lo, true);
-            sources.add(SortedSource.of(c, false));
-        }
-        sources.add(new TreeSource(lo));
-        MergingCursor m = new MergingCursor(sources, false);
-        for (; m.valid(); m.next()) {
-            if (stopping || abortParts) {
-                throw new Abandoned();
-            }
-            if (hi != null && java.util.Arrays.compareUnsigned(m.key(), hi) >= 0) {
-                break;
-            }
-            if (m.value() != WriteBuffer.TOMBSTONE) {
-                b.add(m.key(), m.value());
-            }
-        }
-    }
-
-    /** The tree's entries, read a batch at a time under the read lock (the tree is frozen). */
-    private final class TreeSource implements SortedSource {
-        private Iterator<Entry> it;
-        private ScanBatch batch;
-        private Entry cur;
-
-        private final byte[] from;
-
-        /** From {@code from} (inclusive; null: the first entry). */
-        TreeSource(byte[] from) throws IOException {
-            this.from = from;
-            load(null);
-        }
-
-        private void load(byte[] after) throws IOException {
-            batch = host.treeBatch(from, after);
-            it = batch.entries().iterator();
-            advance();
-        }
-
-        private void advance() throws IOException {
-            while (!it.hasNext()) {
-                if (batch.endReached()) {
-                    cur = null;
-                    return;
-                }
-                load(batch.resumeKey());
-                return;
-            }
-            cur = it.next();
-        }
-
-        @Override
-        public boolean valid() {
-            return cur != null;
-        }
-
-        @Override
-        public byte[] key() {
-            return cur.key();
-        }
-
-        @Override
-        public byte[] value() {
-            return cur.value();
-        }
-
-        @Override
-        public void next() throws IOException {
-            advance();
-        }
-    }
-
-    /** Thrown inside a job when the store is closing. */
-    private static final class Abandoned extends RuntimeException {
-        Abandoned() {
-            super(null, null, false, false);
         }
     }
 

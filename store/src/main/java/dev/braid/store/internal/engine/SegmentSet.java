@@ -212,16 +212,6 @@ final class SegmentSet {
         return sink(Placement.FIRST_FIT);
     }
 
-    /** Where a job's pages go. */
-    enum Placement {
-        /** The lowest free run that holds a whole request, else the largest, else past the end. */
-        FIRST_FIT,
-        /** The lowest free runs in order, however small (a tree moved to the front fills every hole). */
-        LOWEST,
-        /** Only past the end of the file (a tree moved there so that the space it leaves joins the free runs). */
-        PAST_END
-    }
-
     /** A sink for a job's pages, placed as {@code placement} says; reserved until installed or dropped. */
     ExtentSink sink(Placement placement) {
         return new ExtentSink() {

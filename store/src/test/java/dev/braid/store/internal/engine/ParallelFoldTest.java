@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Folds built in key ranges on parallel threads ({@link MergeJob#parallelMinEntries} lowered so that
+ * Folds built in key ranges on parallel threads ({@link FoldBuilder#parallelMinEntries} lowered so that
  * every fold is one): the store equals a model after folds into an empty and a non-empty tree, with
  * deletes and tree writes among the blind ones, after a reopen, and after closing in the middle of
  * folds (the abandoned ranges' pages are reclaimed: {@code check()} finds nothing).
@@ -34,13 +34,13 @@ class ParallelFoldTest {
 
     @BeforeEach
     void everyFoldInParallel() {
-        saved = MergeJob.parallelMinEntries;
-        MergeJob.parallelMinEntries = 1;
+        saved = FoldBuilder.parallelMinEntries;
+        FoldBuilder.parallelMinEntries = 1;
     }
 
     @AfterEach
     void restore() {
-        MergeJob.parallelMinEntries = saved;
+        FoldBuilder.parallelMinEntries = saved;
     }
 
     private static BraidOptions options() {

@@ -1,0 +1,215 @@
+package dev.braid.store.internal.engine;
+
+import dev.braid.store.Entry;
+import dev.braid.store.internal.btree.ScanBatch;
+import dev.braid.store.internal.btree.TreeBuilder;
+import dev.braid.store.internal.mergetree.MergingCursor;
+import dev.braid.store.internal.mergetree.Segment;
+import dev.braid.store.internal.mergetree.SortedSource;
+import dev.braid.store.internal.mergetree.WriteBuffer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The tree-building part of a fold ({@link MergeJob}): the k-way merge of the input segments and the
+ * frozen tree's entries, deletes dropped, into a {@link TreeBuilder} whose pages go where the
+ * placement says; on one thread, or in key ranges on parallel threads whose leaves are then joined
+ * under one set of internal levels. Throws {@link JobAbandoned} when the job stops. One fold per
+ * instance.
+ */
+final class FoldBuilder {
+    private final SegmentSet segs;
+    private final MergeJob.Host host;
+    private final BooleanSupplier stopping;
+    private final String threadName;
+
+    FoldBuilder(SegmentSet segs, MergeJob.Host host, BooleanSupplier stopping, String threadName) {
+        this.segs = segs;
+        this.host = host;
+        this.stopping = stopping;
+        this.threadName = threadName;
+    }
+
+    /** Folds with at least this many entries in all are built in key ranges on parallel threads. */
+    static int parallelMinEntries = 500_000;
+    private volatile boolean abortParts;
+
+
+    /**
+     * Range bounds for a parallel fold: keys cutting the largest input segment into one range per
+     * core (at most four); none for a small fold or on one core.
+     */
+    static byte[][] splitBounds(List<Segment> inputs, long treeEntries) throws IOException {
+        int parts = Math.min(4, Runtime.getRuntime().availableProcessors());
+        long total = treeEntries;
+        Segment largest = null;
+        for (Segment s : inputs) {
+            total += s.info().entries();
+            if (largest == null || s.info().entries() > largest.info().entries()) {
+                largest = s;
+            }
+        }
+        if (parts < 2 || largest == null || total < parallelMinEntries) {
+            return new byte[0][];
+        }
+        return largest.splitKeys(parts);
+    }
+
+    /** Builds the tree of every input and the tree's entries, whole or in the ranges {@code bounds} cuts. */
+    TreeBuilder.Result build(List<Segment> inputs, byte[][] bounds, Placement placement)
+            throws IOException {
+        return bounds.length == 0 ? buildWhole(inputs, placement) : buildInParts(inputs, bounds, placement);
+    }
+
+    private TreeBuilder.Result buildWhole(List<Segment> inputs, Placement placement) throws IOException {
+        TreeBuilder b = new TreeBuilder(segs.sink(placement));
+        buildRange(inputs, null, null, b);
+        return b.finish();
+    }
+
+    /**
+     * Builds the leaves of each key range {@code [bounds[i-1], bounds[i])} on a thread of its own (the
+     * first on this one), then the internal levels over all of them. Every range reads every input
+     * from its lower bound; the ranges' pages are separate reserved runs.
+     */
+    private TreeBuilder.Result buildInParts(List<Segment> inputs, byte[][] bounds, Placement placement)
+            throws IOException {
+        int n = bounds.length + 1;
+        TreeBuilder.Part[] parts = new TreeBuilder.Part[n];
+        Throwable[] errors = new Throwable[n];
+        Thread[] threads = new Thread[n];
+        abortParts = false;
+        for (int i = 1; i < n; i++) {
+            int p = i;
+            Runnable part = () -> {
+                try {
+                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
+                    buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
+                    parts[p] = lb.finishLeaves();
+                } catch (Throwable t) {
+                    errors[p] = t;
+                    abortParts = true;
+                }
+            };
+            threads[i] = new Thread(part, threadName + "-part" + i);
+            threads[i].setDaemon(true);
+            threads[i].start();
+        }
+        try {
+            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
+            buildRange(inputs, null, bounds[0], lb);
+            parts[0] = lb.finishLeaves();
+        } catch (Throwable t) {
+            errors[0] = t;
+            abortParts = true;
+        }
+        boolean interrupted = false;
+        for (int i = 1; i < n; i++) {
+            while (true) {
+                try {
+                    threads[i].join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    abortParts = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable first = null;
+        for (Throwable t : errors) {
+            if (t != null && (first == null || first instanceof JobAbandoned)) {
+                first = t; // a real failure outranks the abandons it caused
+            }
+        }
+        if (first instanceof IOException io) {
+            throw io;
+        } else if (first instanceof RuntimeException re) {
+            throw re;
+        } else if (first instanceof Error er) {
+            throw er;
+        }
+        return new TreeBuilder(segs.sink(placement)).finishFrom(List.of(parts));
+    }
+
+    /** Merges every input over {@code [lo, hi)} (null: unbounded) into {@code b}, dropping deletes. */
+    private void buildRange(List<Segment> inputs, byte[] lo, byte[] hi, TreeBuilder b) throws IOException {
+        List<SortedSource> sources = new ArrayList<>();
+        for (Segment s : inputs) {
+            var c = s.cursor(false);
+            c.seekForward(lo, true);
+            sources.add(SortedSource.of(c, false));
+        }
+        sources.add(new TreeSource(lo));
+        MergingCursor m = new MergingCursor(sources, false);
+        for (; m.valid(); m.next()) {
+            if (stopping.getAsBoolean() || abortParts) {
+                throw new JobAbandoned();
+            }
+            if (hi != null && java.util.Arrays.compareUnsigned(m.key(), hi) >= 0) {
+                break;
+            }
+            if (m.value() != WriteBuffer.TOMBSTONE) {
+                b.add(m.key(), m.value());
+            }
+        }
+    }
+
+    /** The tree's entries, read a batch at a time under the read lock (the tree is frozen). */
+    private final class TreeSource implements SortedSource {
+        private Iterator<Entry> it;
+        private ScanBatch batch;
+        private Entry cur;
+
+        private final byte[] from;
+
+        /** From {@code from} (inclusive; null: the first entry). */
+        TreeSource(byte[] from) throws IOException {
+            this.from = from;
+            load(null);
+        }
+
+        private void load(byte[] after) throws IOException {
+            batch = host.treeBatch(from, after);
+            it = batch.entries().iterator();
+            advance();
+        }
+
+        private void advance() throws IOException {
+            while (!it.hasNext()) {
+                if (batch.endReached()) {
+                    cur = null;
+                    return;
+                }
+                load(batch.resumeKey());
+                return;
+            }
+            cur = it.next();
+        }
+
+        @Override
+        public boolean valid() {
+            return cur != null;
+        }
+
+        @Override
+        public byte[] key() {
+            return cur.key();
+        }
+
+        @Override
+        public byte[] value() {
+            return cur.value();
+        }
+
+        @Override
+        public void next() throws IOException {
+            advance();
+        }
+    }
+}
