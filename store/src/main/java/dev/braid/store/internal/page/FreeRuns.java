@@ -60,8 +60,11 @@ public final class FreeRuns {
         if (from == null) {
             return null;
         }
-        int start = from.getKey(); // read before the removal: TreeMap may reuse the entry object
-        int have = from.getValue();
+        return takeFront(from.getKey(), from.getValue(), want);
+    }
+
+    /** Takes up to {@code want} pages from the start of the run {@code [start, start + have)}. */
+    private Run takeFront(int start, int have, int want) {
         int n = Math.min(have, want);
         runs.remove(start);
         if (have > n) {
@@ -77,16 +80,9 @@ public final class FreeRuns {
      */
     public Run takeLowest(int min, int want) {
         for (Map.Entry<Integer, Integer> e : runs.entrySet()) {
-            int have = e.getValue();
-            if (have >= min) {
-                int start = e.getKey();
-                int n = Math.min(have, want);
-                runs.remove(start);
-                if (have > n) {
-                    runs.put(start + n, have - n);
-                }
-                pages -= n;
-                return new Run(start, n);
+            if (e.getValue() >= min) {
+                // key and value read before the removal: TreeMap may reuse the entry object
+                return takeFront(e.getKey(), e.getValue(), want);
             }
         }
         return null;
