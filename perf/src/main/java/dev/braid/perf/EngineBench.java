@@ -45,6 +45,7 @@ import java.util.stream.Stream;
  * --restore-cache-mib M  cache of both engines in the restore workload (default: the larger of
  *                      --cache-mib and twice the Braid write buffer, so that the buffer is not capped)
  * --braid-write-buffer-mib M  Braid's writeBufferBytes (default 64; the store caps it at half the cache)
+ * -Dbraid.bench.valueBytes=V  value size of every workload (default 100; keys are 16 bytes)
  * </pre>
  */
 public final class EngineBench {

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  */
 final class Workloads {
     static final int KEY_BYTES = 16;
-    static final int VALUE_BYTES = 100;
+    /** 100 bytes, or {@code -Dbraid.bench.valueBytes} (e.g. 4096 for the large-value case). */
+    static final int VALUE_BYTES = Integer.getInteger("braid.bench.valueBytes", 100);
 
     private Workloads() {
     }

@@ -45,6 +45,7 @@ final class OpenStore {
     private final BraidStoreMetrics metrics;
     private final Set<BraidKeyValueIterator> openIterators = ConcurrentHashMap.newKeySet();
     private volatile Map<TopicPartition, Long> committedOffsets;
+    private RecordBatchingStateRestoreCallback restoreCallback;
     private volatile boolean open = true;
     // Set when a Kafka transaction with writes of this store aborted; cleared by Kafka's commit(offsets).
     private volatile boolean abortedWrites;
@@ -94,7 +95,8 @@ final class OpenStore {
             BraidStoreMetrics metrics = BraidStoreMetrics.register(context, metricsScope, name, opened.braid()::stats);
             OpenStore store = new OpenStore(name, layout, opened, errors, metrics);
             try {
-                context.register(root, restore.apply(new RestoreParts(store.braid, store.position, consistency, errors)));
+                store.restoreCallback = restore.apply(new RestoreParts(store.braid, store.position, consistency, errors));
+                context.register(root, store.restoreCallback);
             } catch (RuntimeException e) {
                 metrics.close();
                 throw e;
@@ -104,6 +106,11 @@ final class OpenStore {
             opened.braid().close(); // release the directory lock, or the next init could not open it
             throw e;
         }
+    }
+
+    /** The restore callback registered at init (tests replay changelog batches through it). */
+    RecordBatchingStateRestoreCallback restoreCallback() {
+        return restoreCallback;
     }
 
     boolean isOpen() {

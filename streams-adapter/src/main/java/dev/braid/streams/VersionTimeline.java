@@ -107,6 +107,15 @@ final class VersionTimeline {
      * {@link VersionedKeyValueStore#PUT_RETURN_CODE_NOT_PUT} when it was expired at once (restores).
      */
     long put(long timestamp, byte[] value, TimeSegments segments) {
+        Map.Entry<Long, Version> newest = versions.lastEntry();
+        Map.Entry<Long, Version> before = versions.lowerEntry(timestamp);
+        if (value == null && newest != null && newest.getKey() == timestamp && newest.getValue().value() != null
+                && (before == null || before.getValue().value() == null)) {
+            // as Kafka, which only deletes its latest-value row: no older value ends here, so
+            // nothing marks this time (VersionedPut)
+            versions.remove(timestamp);
+            return VersionedKeyValueStore.PUT_RETURN_CODE_VALID_TO_UNDEFINED;
+        }
         versions.put(timestamp, new Version(timestamp, value));
         Long next = versions.higherKey(timestamp);
         versions.entrySet().removeIf(e -> {

@@ -45,7 +45,13 @@ final class VersionedPut {
                     batch.put(VersionedKeys.historyKey(putSegment, key, latestFrom),
                             VersionedKeys.historyValue(timestamp, VersionedKeys.latestPayload(latest)));
                 }
-                putNewest(batch, latestKey, key, value, timestamp, putSegment);
+                if (value == null && timestamp == latestFrom && !valueBefore(braid, key, putSegment)) {
+                    // Kafka only deletes its latest-value row: with no older value ending at this
+                    // time, nothing marks it, and an older put later becomes the newest version
+                    batch.delete(latestKey);
+                } else {
+                    putNewest(batch, latestKey, key, value, timestamp, putSegment);
+                }
                 return VersionedKeyValueStore.PUT_RETURN_CODE_VALID_TO_UNDEFINED;
             }
             nextFrom = latestFrom;
@@ -102,6 +108,32 @@ final class VersionedPut {
         batch.put(VersionedKeys.historyKey(segments.segmentId(nextFrom), key, timestamp),
                 VersionedKeys.historyValue(nextFrom, value));
         return nextFrom;
+    }
+
+    /**
+     * Whether the newest older version of {@code key}, searched from segment {@code upper} down, has
+     * a value (when the newest version's time is in segment {@code upper}, every older one is there
+     * or below).
+     */
+    private static boolean valueBefore(Braid braid, byte[] key, long upper) {
+        while (true) {
+            long segment;
+            try (BraidIterator probe = braid.reverseIterator(VersionedKeys.historySegments(Long.MIN_VALUE, upper))) {
+                if (!probe.hasNext()) {
+                    return false;
+                }
+                segment = VersionedKeys.segmentOf(probe.peekNextKey());
+            }
+            try (BraidIterator it = braid.reverseIterator(VersionedKeys.historyOf(segment, key))) {
+                if (it.hasNext()) {
+                    return VersionedKeys.payloadOf(it.next().value()) != null;
+                }
+            }
+            if (segment == Long.MIN_VALUE) {
+                return false;
+            }
+            upper = segment - 1;
+        }
     }
 
     /** The newest version: under the {@code 0x00} key, or a tombstone in the segment of its time. */

@@ -283,9 +283,7 @@ class SegmentedStoreOracleTest {
 
     private static long seed() {
         // Fixed, so the build is reproducible; -Dbraid.seed=<seed> explores (or replays) others. Seed
-        // 41770109620369 finds a known divergence of the versioned store (see the issue notes): with
-        // 600 s of history, the validTo a put returns at op 2772 differs from Kafka's (648051 against
-        // 648749); every read before it agreed.
+        // 41770109620369 found the tombstone-at-the-newest-version's-time case (VersionedPut).
         long seed = Long.getLong("braid.seed", 20261122L);
         System.out.println("SegmentedStoreOracleTest seed " + seed);
         return seed;
