@@ -7,8 +7,8 @@ import java.util.Arrays;
 /**
  * One decoded block of a segment: a data block (sorted entries, a delete as a tombstone) or an index
  * block (the first key of each child block with the child's pages and checksum). A block is one
- * page, or a run of pages when a single entry needs more. Layout (docs/format/segment.md; written
- * to disk: never renumber):
+ * page, or a run of pages (an entry that needs more, or large entries sharing one). Layout
+ * (docs/format/segment.md; written to disk: never renumber):
  *
  * <pre>
  *  0 u8  type (4 data, 5 index)     8 u32 pages in the block

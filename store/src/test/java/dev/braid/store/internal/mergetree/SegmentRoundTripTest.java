@@ -365,6 +365,31 @@ class SegmentRoundTripTest {
                 SegTestSupport.seed(31), 1000);
     }
 
+    /** Values of about a page share grown data blocks instead of taking two pages each. */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 4096})
+    void valuesOfAboutAPageShareBlocks(int pageSize) throws IOException {
+        long seed = SegTestSupport.seed(33);
+        Random rnd = new Random(seed);
+        NavigableMap<byte[], byte[]> model = SegTestSupport.newModel();
+        long raw = 0;
+        while (model.size() < 300) {
+            byte[] k = SegTestSupport.randomKey(rnd, 16);
+            byte[] v = SegTestSupport.randomValue(rnd, pageSize - 40 + rnd.nextInt(80));
+            if (model.put(k, v) == null) {
+                raw += k.length + v.length;
+            }
+        }
+        String ctx = "about a page, pageSize " + pageSize + " seed " + seed;
+        Written w = write(new MemPageFile(pageSize, null), model, model.size(), rnd, true, 0);
+        checkInfo(ctx, w, model, true, 0);
+        checkReads(ctx + " big cache", open(w, 256L << 20), model, rnd, 600, true);
+        checkReads(ctx + " small cache", open(w, 4L * pageSize), model, rnd, 150, false);
+        long used = w.taken().stream().mapToLong(Run::pages).sum() - w.spare().stream().mapToLong(Run::pages).sum();
+        assertTrue(used * pageSize <= raw * 1.2 + 8L * pageSize,
+                ctx + ": " + used + " pages for " + raw + " bytes of keys and values");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {512, 4096, 65536})
     void longKeys(int pageSize) throws IOException {
