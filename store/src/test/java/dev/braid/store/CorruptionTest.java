@@ -105,7 +105,9 @@ class CorruptionTest {
             for (int i = 0; i < newKeys[c]; i++) {
                 byte[] k = key(next++);
                 boolean overflow = rnd.nextInt(50) == 0;
-                byte[] v = new byte[overflow ? 1100 + rnd.nextInt(2500) : 8 + rnd.nextInt(70)];
+                // overflow: a direct value page (at most a page) or an indexed blob
+                byte[] v = new byte[overflow ? (rnd.nextBoolean() ? 300 + rnd.nextInt(PAGE - 300) : 1100 + rnd.nextInt(2500))
+                        : 8 + rnd.nextInt(70)];
                 rnd.nextBytes(v);
                 store.put(k, v);
                 model.put(k, v);

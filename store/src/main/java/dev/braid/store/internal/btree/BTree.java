@@ -213,7 +213,7 @@ public final class BTree {
 
     private Object storeValue(int keyLen, byte[] value, boolean keyInBlob) throws IOException {
         if (layout.leafValueInBlob(keyLen, value.length, keyInBlob) && value.length > 0) {
-            return blobs.write(value);
+            return blobs.writeValue(value);
         }
         return value.clone();
     }

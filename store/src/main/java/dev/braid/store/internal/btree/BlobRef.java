@@ -2,9 +2,15 @@ package dev.braid.store.internal.btree;
 
 /**
  * Where a value or key too large for a tree page lives: the first blob index page, its CRC32C and
- * the byte length of the blob.
+ * the byte length of the blob; or, {@code direct}, a value of at most a page held by one data page
+ * (the page and the CRC32C of its image), with no index page.
  */
-public record BlobRef(int page, int crc, long length) {
+public record BlobRef(int page, int crc, long length, boolean direct) {
+    /** A blob behind index pages. */
+    public BlobRef(int page, int crc, long length) {
+        this(page, crc, length, false);
+    }
+
     /** Bytes a reference takes inside a cell (page and CRC; the length is the cell's length field). */
     public static final int ENCODED_BYTES = 8;
 

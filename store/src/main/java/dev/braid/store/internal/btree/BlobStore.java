@@ -12,7 +12,8 @@ import java.util.function.IntConsumer;
 /**
  * Large keys and values on overflow pages. A blob is a chain of index pages, each listing data pages
  * with their CRC32C and pointing to the next index page with its CRC32C; the cell holds the first
- * index page and its CRC32C, so every page of a blob is verified by the page that points to it.
+ * index page and its CRC32C, so every page of a blob is verified by the page that points to it. A
+ * leaf value of at most a page skips the index: the cell points at its one data page.
  * Freeing reads only the index pages. Blob pages bypass the cache and go straight to the log: they
  * are written once and never changed (a new value gets new pages). Format in
  * docs/format/page-file.md. Used by the writer (write, free) and by readers (read).
@@ -49,6 +50,28 @@ public final class BlobStore {
     /** Writes {@code data} (non-empty) to new pages of the open transaction and returns its reference. */
     public BlobRef write(byte[] data) throws IOException {
         return write(data, pageSize, pager::allocate, io::appendUncommitted);
+    }
+
+    /** Like {@link #write(byte[])} for a leaf value: one direct page when it fits in one. */
+    public BlobRef writeValue(byte[] data) throws IOException {
+        return writeValue(data, pageSize, pager::allocate, io::appendUncommitted);
+    }
+
+    /**
+     * A leaf value's blob: a value of at most a page is one data page referenced directly (its
+     * image zero-padded, the CRC32C over the whole page); a longer one is an ordinary blob.
+     */
+    public static BlobRef writeValue(byte[] data, int pageSize, PageAllocator alloc, ImageSink sink)
+            throws IOException {
+        if (data.length == 0 || data.length > pageSize) {
+            return write(data, pageSize, alloc, sink);
+        }
+        int page = alloc.allocate();
+        byte[] img = new byte[pageSize];
+        System.arraycopy(data, 0, img, 0, data.length);
+        int crc = Crc.of(img);
+        sink.accept(List.of(new PageIo.Image(page, img)));
+        return new BlobRef(page, crc, data.length, true);
     }
 
     /**
@@ -143,6 +166,13 @@ public final class BlobStore {
 
     /** Walks the index chain, verifying it, calling back for data pages and index pages. */
     public void walk(BlobRef ref, DataVisitor onData, IntConsumer onIndex) throws IOException {
+        if (ref.direct()) {
+            if (ref.length() > pageSize || ref.length() < 1) {
+                throw io.corrupt(ref.page(), "direct blob page " + ref.page() + " has an impossible length " + ref.length());
+            }
+            onData.visit(ref.page(), ref.crc());
+            return;
+        }
         int page = ref.page();
         int crc = ref.crc();
         long maxPages = ref.length() / pageSize + 2;

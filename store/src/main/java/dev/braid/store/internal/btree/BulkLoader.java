@@ -78,7 +78,7 @@ public final class BulkLoader {
                 first = key;
             }
             leaf.insert(leaf.n, key, keyInBlob ? tree.blobs.write(key) : null,
-                    valueInBlob ? tree.blobs.write(value) : value.clone());
+                    valueInBlob ? tree.blobs.writeValue(value) : value.clone());
             last = key;
             count++;
         }

@@ -11,6 +11,9 @@ final class CellLayout {
     static final int NODE_HEADER = 16;
     static final int FLAG_KEY_BLOB = 1;
     static final int FLAG_VALUE_BLOB = 2;
+    /** With {@link #FLAG_VALUE_BLOB}: the value is one data page, referenced directly. */
+    static final int FLAG_VALUE_PAGE = 4;
+    static final int FLAGS_LEAF = FLAG_KEY_BLOB | FLAG_VALUE_BLOB | FLAG_VALUE_PAGE;
 
     final int pageSize;
     final int maxCell;

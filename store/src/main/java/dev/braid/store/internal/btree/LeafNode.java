@@ -109,7 +109,8 @@ final class LeafNode extends Page {
         long vlen = Bytes.getVarint(image, pos, image.length);
         int p = keyOff[i] + keyLen[i];
         if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0) {
-            return new BlobRef(Bytes.getInt(image, p), Bytes.getInt(image, p + 4), vlen);
+            return new BlobRef(Bytes.getInt(image, p), Bytes.getInt(image, p + 4), vlen,
+                    (flags & CellLayout.FLAG_VALUE_PAGE) != 0);
         }
         return Arrays.copyOfRange(image, p, p + (int) vlen);
     }
@@ -247,7 +248,8 @@ final class LeafNode extends Page {
                 cellStarts[i] = p;
             }
             b[p++] = (byte) ((keyBlobs[i] != null ? CellLayout.FLAG_KEY_BLOB : 0)
-                    | (vBlob ? CellLayout.FLAG_VALUE_BLOB : 0));
+                    | (vBlob ? CellLayout.FLAG_VALUE_BLOB : 0)
+                    | (vBlob && ((BlobRef) v).direct() ? CellLayout.FLAG_VALUE_PAGE : 0));
             p = Bytes.putVarint(b, p, k.length);
             p = Bytes.putVarint(b, p, vlen);
             if (keyStarts != null) {

@@ -57,7 +57,7 @@ final class NodeCodec implements PageDecoder {
             int flags = b[pos[0]++];
             long kl = Bytes.getVarint(b, pos, limit);
             long vl = Bytes.getVarint(b, pos, limit);
-            if (kl > dev.braid.store.Braid.MAX_KEY_BYTES || vl > Integer.MAX_VALUE || (flags & ~3) != 0) {
+            if (kl > dev.braid.store.Braid.MAX_KEY_BYTES || vl > Integer.MAX_VALUE || !validLeafFlags(flags, vl)) {
                 throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " is malformed");
             }
             if ((flags & CellLayout.FLAG_KEY_BLOB) != 0) {
@@ -99,8 +99,13 @@ final class NodeCodec implements PageDecoder {
             } else {
                 key = slice(b, pos, (int) keyLen, limit);
             }
+            if (keyLen > dev.braid.store.Braid.MAX_KEY_BYTES || valueLen > Integer.MAX_VALUE
+                    || !validLeafFlags(flags, valueLen)) {
+                throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " is malformed");
+            }
             Object value = (flags & CellLayout.FLAG_VALUE_BLOB) != 0
-                    ? readRef(b, pos, valueLen, limit) : slice(b, pos, (int) valueLen, limit);
+                    ? readRef(b, pos, valueLen, limit, (flags & CellLayout.FLAG_VALUE_PAGE) != 0)
+                    : slice(b, pos, (int) valueLen, limit);
             if (prev != null && Arrays.compareUnsigned(prev, key) >= 0) {
                 throw io.corrupt(pageNo, "keys of leaf " + pageNo + " are out of order at cell " + i);
             }
@@ -160,11 +165,24 @@ final class NodeCodec implements PageDecoder {
         return node;
     }
 
+    /** Known flag bits only; a direct value page only for a value blob of at most a page. */
+    private boolean validLeafFlags(int flags, long valueLen) {
+        if ((flags & ~CellLayout.FLAGS_LEAF) != 0) {
+            return false;
+        }
+        return (flags & CellLayout.FLAG_VALUE_PAGE) == 0
+                || ((flags & CellLayout.FLAG_VALUE_BLOB) != 0 && valueLen <= layout.pageSize);
+    }
+
     private BlobRef readRef(byte[] b, int[] pos, long len, int limit) {
+        return readRef(b, pos, len, limit, false);
+    }
+
+    private BlobRef readRef(byte[] b, int[] pos, long len, int limit, boolean direct) {
         if (pos[0] + 8 > limit || len == 0) {
             throw new IllegalStateException("blob reference past the page end");
         }
-        BlobRef ref = new BlobRef(Bytes.getInt(b, pos[0]), Bytes.getInt(b, pos[0] + 4), len);
+        BlobRef ref = new BlobRef(Bytes.getInt(b, pos[0]), Bytes.getInt(b, pos[0] + 4), len, direct);
         pos[0] += 8;
         return ref;
     }

@@ -66,17 +66,22 @@ public final class TreeBuilder {
     private Built pendingLeaf; // finishFrom: the last leaf seen, not yet hung under level 0
 
     public TreeBuilder(ExtentSink sink) {
-        this(sink, false);
+        this(sink, RunWriter.RUN_PAGES);
+    }
+
+    /** @param runHint pages to ask the sink for at a time (about the size of the tree to build) */
+    public TreeBuilder(ExtentSink sink, int runHint) {
+        this(sink, false, runHint);
     }
 
     /** A builder that writes leaves only, for one key range of a parallel build ({@link #finishLeaves}). */
-    public static TreeBuilder leavesOnly(ExtentSink sink) {
-        return new TreeBuilder(sink, true);
+    public static TreeBuilder leavesOnly(ExtentSink sink, int runHint) {
+        return new TreeBuilder(sink, true, runHint);
     }
 
-    private TreeBuilder(ExtentSink sink, boolean leavesOnly) {
+    private TreeBuilder(ExtentSink sink, boolean leavesOnly, int runHint) {
         this.leafList = leavesOnly ? new ArrayList<>() : null;
-        this.pages = new RunWriter(sink);
+        this.pages = new RunWriter(sink, runHint);
         this.layout = new CellLayout(sink.pageSize());
         this.leafLimit = (int) (layout.pageSize * BulkLoader.FILL);
         this.sepLimit = layout.pageSize - layout.maxCell - 16;
@@ -94,17 +99,23 @@ public final class TreeBuilder {
             leaf = new LeafNode(pages.nextPages(1), 64);
             leafFirst = key;
         }
-        leaf.insert(leaf.n, key, keyInBlob ? blob(key) : null, valueInBlob ? blob(value) : value);
+        leaf.insert(leaf.n, key, keyInBlob ? blob(key) : null, valueInBlob ? valueBlob(value) : value);
         leafLast = key;
         count++;
     }
 
     private BlobRef blob(byte[] data) throws IOException {
-        return BlobStore.write(data, layout.pageSize, () -> pages.nextPages(1), images -> {
-            for (PageIo.Image img : images) {
-                pages.write(img.pageNo(), img.bytes(), 1);
-            }
-        });
+        return BlobStore.write(data, layout.pageSize, () -> pages.nextPages(1), this::writeImages);
+    }
+
+    private BlobRef valueBlob(byte[] data) throws IOException {
+        return BlobStore.writeValue(data, layout.pageSize, () -> pages.nextPages(1), this::writeImages);
+    }
+
+    private void writeImages(List<PageIo.Image> images) throws IOException {
+        for (PageIo.Image img : images) {
+            pages.write(img.pageNo(), img.bytes(), 1);
+        }
     }
 
     private void finishLeaf() throws IOException {

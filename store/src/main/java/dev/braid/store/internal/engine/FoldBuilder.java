@@ -25,8 +25,15 @@ final class FoldBuilder {
     private final MergeJob.Host host;
     private final BooleanSupplier stopping;
     private final String threadName;
+    private final int runHint;
 
-    FoldBuilder(SegmentSet segs, MergeJob.Host host, BooleanSupplier stopping, String threadName) {
+    /**
+     * @param runHint pages asked for at a time: about the tree to build (so that a small fold does
+     *                not take a whole default run past the end of the file, whose unused tail could
+     *                not be given back once something else is placed after it)
+     */
+    FoldBuilder(SegmentSet segs, MergeJob.Host host, BooleanSupplier stopping, String threadName, int runHint) {
+        this.runHint = runHint;
         this.segs = segs;
         this.host = host;
         this.stopping = stopping;
@@ -65,7 +72,7 @@ final class FoldBuilder {
     }
 
     private TreeBuilder.Result buildWhole(List<Segment> inputs, Placement placement) throws IOException {
-        TreeBuilder b = new TreeBuilder(segs.sink(placement));
+        TreeBuilder b = new TreeBuilder(segs.sink(placement), runHint);
         buildRange(inputs, null, null, b);
         return b.finish();
     }
@@ -86,7 +93,7 @@ final class FoldBuilder {
             int p = i;
             Runnable part = () -> {
                 try {
-                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
+                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement), Math.max(16, runHint / n));
                     buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
                     parts[p] = lb.finishLeaves();
                 } catch (Throwable t) {
@@ -99,7 +106,7 @@ final class FoldBuilder {
             threads[i].start();
         }
         try {
-            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement));
+            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement), Math.max(16, runHint / n));
             buildRange(inputs, null, bounds[0], lb);
             parts[0] = lb.finishLeaves();
         } catch (Throwable t) {
@@ -134,7 +141,7 @@ final class FoldBuilder {
         } else if (first instanceof Error er) {
             throw er;
         }
-        return new TreeBuilder(segs.sink(placement)).finishFrom(List.of(parts));
+        return new TreeBuilder(segs.sink(placement), 16).finishFrom(List.of(parts));
     }
 
     /** Merges every input over {@code [lo, hi)} (null: unbounded) into {@code b}, dropping deletes. */

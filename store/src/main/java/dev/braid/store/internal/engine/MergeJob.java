@@ -11,6 +11,7 @@ import dev.braid.store.internal.mergetree.SegmentWriter;
 import dev.braid.store.internal.mergetree.SortedSource;
 import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.Run;
+import dev.braid.store.internal.page.RunWriter;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -180,8 +181,9 @@ final class MergeJob implements Runnable {
 
     /**
      * The compaction: folds what is left, then up to two relocations (to the end when the tree does
-     * not fit in front, then to the front), each settled, then the free list's pages into free runs
-     * and two more settles (the first releases them, the second commits the shorter file).
+     * not fit in front, then to the front), each settled twice (the first releases the old tree's
+     * pages, the second commits the shorter file, so that the next decision does not take the freed
+     * end for a hole to fill), then the free list's pages into free runs and two more settles.
      */
     private void compactNow() throws IOException {
         if (!segs.segments().isEmpty()) {
@@ -193,6 +195,10 @@ final class MergeJob implements Runnable {
         for (int i = 0; i < 2 && relocateIfSparse(true); i++) {
             host.underWriteLock(segs::absorbFreeList);
             host.settle();
+            host.settle(); // commits the file cut at the old tree's freed end, before the next decision
+            if (!secondStepDue) {
+                break; // moved to the front: done (the holes left are too few to move it for again)
+            }
         }
         host.underWriteLock(segs::absorbFreeList);
         host.settle();
@@ -402,6 +408,16 @@ final class MergeJob implements Runnable {
         return true;
     }
 
+    /** Pages a fold asks for at a time: its expected size with a quarter to spare, at most a default run. */
+    private int foldRunHint(List<Segment> inputs) {
+        long bytes = estimatedTreeBytes();
+        for (Segment s : inputs) {
+            bytes += s.info().dataBytes();
+        }
+        long pages = bytes * 5 / 4 / segs.sink(Placement.FIRST_FIT).pageSize() + 16;
+        return (int) Math.min(RunWriter.RUN_PAGES, pages);
+    }
+
     private long estimatedTreeBytes() {
         // The data in the tree, estimated from its entry count and the segments' average entry size.
         long entries = 0;
@@ -482,7 +498,7 @@ final class MergeJob implements Runnable {
         long treeBefore = tree.count();
         boolean installed = false;
         try {
-            FoldBuilder builder = new FoldBuilder(segs, host, () -> stopping, thread.getName());
+            FoldBuilder builder = new FoldBuilder(segs, host, () -> stopping, thread.getName(), foldRunHint(inputs));
             byte[][] bounds = inline ? new byte[0][] : FoldBuilder.splitBounds(inputs, treeBefore);
             TreeBuilder.Result r = builder.build(inputs, bounds, placement);
             storage.syncPageFile(); // D6

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *  0  8  magic "BRAIDPAG"          36  4  free-list head page
- *  8  4  format version (1)        40  4  free-list head CRC32C
+ *  8  4  format version (1 or 2)   40  4  free-list head CRC32C
  * 12  4  page size                 44  4  free page count
  * 16  8  commit sequence           48  8  entry count
  * 24  4  page count                56  4  metadata length
@@ -25,7 +25,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class HeaderPage {
     public static final byte[] MAGIC = "BRAIDPAG".getBytes(StandardCharsets.US_ASCII);
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     public static final int INLINE_META_OFFSET = 128;
 
     public long commitSeq;

@@ -62,7 +62,7 @@ class TreeBuilderTest {
             List<TreeBuilder.Part> built = new ArrayList<>();
             byte[] lo = null;
             for (byte[] hi : new ArrayList<>(bounds) {{ add(null); }}) {
-                TreeBuilder lb = TreeBuilder.leavesOnly(f);
+                TreeBuilder lb = TreeBuilder.leavesOnly(f, 1 + rnd.nextInt(64));
                 NavigableMap<byte[], byte[]> range = lo == null ? (hi == null ? model : model.headMap(hi, false))
                         : hi == null ? model.tailMap(lo, true) : model.subMap(lo, true, hi, false);
                 for (Map.Entry<byte[], byte[]> e : range.entrySet()) {
