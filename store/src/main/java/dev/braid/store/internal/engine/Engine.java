@@ -12,8 +12,6 @@ import dev.braid.store.StoreLockedException;
 import dev.braid.store.WriteBatch;
 import dev.braid.store.internal.btree.BTree;
 import dev.braid.store.internal.btree.ScanBatch;
-import dev.braid.store.internal.btree.BulkLoader;
-import dev.braid.store.internal.mergetree.Segment;
 import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.Pager;
 import java.io.Closeable;
@@ -23,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One open store: wires the files, pager, tree and commit flow, and owns the store's lock and
@@ -39,7 +35,6 @@ import org.slf4j.LoggerFactory;
  * The background checkpointer works outside it (see {@link Storage}).
  */
 public final class Engine implements StoreEngine {
-    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private final Path dir;
     private final BraidOptions opts;
     private final Closeable dirLock;
@@ -54,12 +49,11 @@ public final class Engine implements StoreEngine {
     private final SegmentSet segs;
     private final MergeJob mergeJob;
     private final RangeDelete rangeDelete;
-    private final long bufferLimitBytes;
+    private final BufferedWrites writes;
     private final java.util.concurrent.atomic.AtomicLong stallNanos = new java.util.concurrent.atomic.AtomicLong();
     /** Whether the writer wrote anything since the last commit (then the merge job never commits). */
     private boolean userDirty;
     /** Set by an unlogged batch: the buffer becomes a segment at commit, whatever its size. */
-    private boolean bufferUnlogged;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ConcurrentHashMap<Object, Runnable> iterators = new ConcurrentHashMap<>();
     private volatile Map<String, String> committedMeta;
@@ -138,7 +132,8 @@ public final class Engine implements StoreEngine {
             }
         });
         // The buffer is charged to the cache budget, so it may take at most half of it.
-        this.bufferLimitBytes = Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2));
+        this.writes = new BufferedWrites(buffer, tree, segs, pager, mergeJob, opts.backgroundMerges(),
+                Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2)), spillLimitBytes);
     }
 
     /** Opens or creates the store in {@code dir}; see {@link Recovery}. */
@@ -314,7 +309,9 @@ public final class Engine implements StoreEngine {
     public void write(List<WriteBatch.Op> ops, boolean unlogged) {
         write(() -> {
             userDirty = true;
-            bufferUnlogged |= unlogged;
+            if (unlogged) {
+                writes.markUnlogged();
+            }
             for (WriteBatch.Op op : ops) {
                 if (op.isRangeDelete()) {
                     KeyRange r = op.range();
@@ -335,89 +332,10 @@ public final class Engine implements StoreEngine {
         });
     }
 
-    /**
-     * One write. A blind write, or a tree write to a key the buffer holds (W1: the newer tree write
-     * must not be shadowed by the older blind one), goes to the buffer; anything else to the tree.
-     */
+    /** One write (W1 routing in {@link BufferedWrites#apply}). */
     private void apply(byte[] key, byte[] value, boolean blind) throws IOException {
         userDirty = true;
-        if (blind || mergeJob.treeFrozen() || buffer.holds(key)
-                || (!segs.isEmpty() && segs.get(key) != null)) {
-            long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
-            pager.cache().reserve(delta);
-            if (buffer.bytes() > bufferLimitBytes) {
-                flushBuffer(true);
-            }
-        } else if (value == null) {
-            tree.delete(key);
-        } else {
-            tree.put(key, value);
-        }
-    }
-
-    /**
-     * Writes the buffer as the newest segment (D6) and lets the merge job know; {@code full}: it
-     * filled up (blind writes are streaming in), rather than being flushed at commit.
-     */
-    private void flushBuffer(boolean full) throws IOException {
-        if (buffer.isEmpty()) {
-            return;
-        }
-        long t0 = System.nanoTime();
-        long charged = buffer.bytes();
-        Segment seg = segs.flush(buffer);
-        pager.cache().reserve(buffer.clear());
-        LOG.debug("flushed {} bytes of write buffer as a segment of {} entries in {} ms", charged,
-                seg.info().entries(), (System.nanoTime() - t0) / 1_000_000);
-        bufferUnlogged = false;
-        if (opts.backgroundMerges()) {
-            mergeJob.flushed(full);
-        }
-    }
-
-    /**
-     * At commit: a buffer goes into the tree key by key when that is cheaper than a segment (small,
-     * logged, nothing in the merge-tree below it and no fold running); otherwise it becomes a segment.
-     */
-    private void commitBuffer() throws IOException {
-        if (buffer.isEmpty()) {
-            return;
-        }
-        if (bufferUnlogged || !segs.isEmpty() || mergeJob.treeFrozen() || buffer.bytes() >= SEGMENT_AT_COMMIT_BYTES) {
-            flushBuffer(false);
-        } else {
-            drainBuffer();
-        }
-    }
-
-    /** A buffer at least this large becomes a segment at commit rather than tree writes. */
-    static final long SEGMENT_AT_COMMIT_BYTES = 1 << 20;
-
-    /**
-     * Writes the buffer into the tree in key order: into an empty tree as a bottom-up bulk build
-     * (its tombstones dropped), otherwise key by key (sorted, so each leaf is visited once per run
-     * of its keys).
-     */
-    private void drainBuffer() throws IOException {
-        if (buffer.isEmpty()) {
-            return;
-        }
-        BulkLoader loader = new BulkLoader(tree, () -> pager.maybeSpill(spillLimitBytes));
-        WriteBuffer.Sorted s = buffer.sorted();
-        if (loader.treeIsEmpty()) {
-            WriteBuffer.Sorted live = s.withoutTombstones(); // deleting from an empty tree is a no-op
-            loader.load(live.keys(), live.values());
-        } else {
-            for (int i = 0; i < s.keys().length; i++) {
-                if (s.values()[i] == WriteBuffer.TOMBSTONE) {
-                    tree.delete(s.keys()[i]);
-                } else {
-                    tree.put(s.keys()[i], s.values()[i]);
-                }
-                pager.maybeSpill(spillLimitBytes);
-            }
-        }
-        pager.cache().reserve(buffer.clear());
+        writes.apply(key, value, blind);
     }
 
     /** Pages of freed runs waiting for a checkpoint above which a commit asks for one. */
@@ -425,7 +343,7 @@ public final class Engine implements StoreEngine {
 
     public void commit(Map<String, String> meta) {
         write(() -> {
-            commitBuffer();
+            writes.atCommit();
             committer.commit(meta, segs::placeManifest);
             userDirty = false;
             if (opts.backgroundMerges()) {

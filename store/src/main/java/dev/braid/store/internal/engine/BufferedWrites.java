@@ -1,0 +1,132 @@
+package dev.braid.store.internal.engine;
+
+import dev.braid.store.internal.btree.BTree;
+import dev.braid.store.internal.btree.BulkLoader;
+import dev.braid.store.internal.mergetree.Segment;
+import dev.braid.store.internal.mergetree.WriteBuffer;
+import dev.braid.store.internal.page.Pager;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The writer's side of the write buffer: which writes go to it rather than to the tree (blind ones,
+ * and W1), its flush as the newest segment when full, and what becomes of it at commit (a segment,
+ * or tree writes when that is cheaper). Writer thread, under the store's write lock
+ * (docs/design/merge-policy.md).
+ */
+final class BufferedWrites {
+    private static final Logger LOG = LoggerFactory.getLogger(BufferedWrites.class);
+    /** A buffer at least this large becomes a segment at commit rather than tree writes. */
+    static final long SEGMENT_AT_COMMIT_BYTES = 1 << 20;
+
+    private final WriteBuffer buffer;
+    private final BTree tree;
+    private final SegmentSet segs;
+    private final Pager pager;
+    private final MergeJob mergeJob;
+    private final boolean backgroundMerges;
+    private final long limitBytes;
+    private final long spillLimitBytes;
+    private boolean unlogged; // the buffer holds writes of an unlogged batch: it must become a segment
+
+    /**
+     * @param limitBytes buffer size at which it is flushed as a segment
+     * @param spillLimitBytes dirty tree pages above which the pager spills them to the log
+     */
+    BufferedWrites(WriteBuffer buffer, BTree tree, SegmentSet segs, Pager pager, MergeJob mergeJob,
+                   boolean backgroundMerges, long limitBytes, long spillLimitBytes) {
+        this.buffer = buffer;
+        this.tree = tree;
+        this.segs = segs;
+        this.pager = pager;
+        this.mergeJob = mergeJob;
+        this.backgroundMerges = backgroundMerges;
+        this.limitBytes = limitBytes;
+        this.spillLimitBytes = spillLimitBytes;
+    }
+
+    /** The writes of the batch being applied are unlogged. */
+    void markUnlogged() {
+        unlogged = true;
+    }
+
+    /**
+     * One write. A blind write, or a tree write to a key the buffer or a segment holds (W1: the newer
+     * tree write must not be shadowed by the older blind one), goes to the buffer; anything else to
+     * the tree.
+     */
+    void apply(byte[] key, byte[] value, boolean blind) throws IOException {
+        if (blind || mergeJob.treeFrozen() || buffer.holds(key)
+                || (!segs.isEmpty() && segs.get(key) != null)) {
+            long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
+            pager.cache().reserve(delta);
+            if (buffer.bytes() > limitBytes) {
+                flush(true);
+            }
+        } else if (value == null) {
+            tree.delete(key);
+        } else {
+            tree.put(key, value);
+        }
+    }
+
+    /**
+     * Writes the buffer as the newest segment (D6) and lets the merge job know; {@code full}: it
+     * filled up (blind writes are streaming in), rather than being flushed at commit.
+     */
+    void flush(boolean full) throws IOException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        long charged = buffer.bytes();
+        Segment seg = segs.flush(buffer);
+        pager.cache().reserve(buffer.clear());
+        LOG.debug("flushed {} bytes of write buffer as a segment of {} entries in {} ms", charged,
+                seg.info().entries(), (System.nanoTime() - t0) / 1_000_000);
+        unlogged = false;
+        if (backgroundMerges) {
+            mergeJob.flushed(full);
+        }
+    }
+
+    /**
+     * At commit: a buffer goes into the tree key by key when that is cheaper than a segment (small,
+     * logged, nothing in the merge-tree below it and no fold running); otherwise it becomes a segment.
+     */
+    void atCommit() throws IOException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        if (unlogged || !segs.isEmpty() || mergeJob.treeFrozen() || buffer.bytes() >= SEGMENT_AT_COMMIT_BYTES) {
+            flush(false);
+        } else {
+            drain();
+        }
+    }
+
+    /**
+     * Writes the buffer into the tree in key order: into an empty tree as a bottom-up bulk build
+     * (its tombstones dropped), otherwise key by key (sorted, so each leaf is visited once per run
+     * of its keys).
+     */
+    private void drain() throws IOException {
+        BulkLoader loader = new BulkLoader(tree, () -> pager.maybeSpill(spillLimitBytes));
+        WriteBuffer.Sorted s = buffer.sorted();
+        if (loader.treeIsEmpty()) {
+            WriteBuffer.Sorted live = s.withoutTombstones(); // deleting from an empty tree is a no-op
+            loader.load(live.keys(), live.values());
+        } else {
+            for (int i = 0; i < s.keys().length; i++) {
+                if (s.values()[i] == WriteBuffer.TOMBSTONE) {
+                    tree.delete(s.keys()[i]);
+                } else {
+                    tree.put(s.keys()[i], s.values()[i]);
+                }
+                pager.maybeSpill(spillLimitBytes);
+            }
+        }
+        pager.cache().reserve(buffer.clear());
+    }
+}
