@@ -187,8 +187,15 @@ public final class BTree {
         LeafNode leaf = leafOnPath;
         int pos = leaf.search(key);
         if (pos >= 0) {
-            if (leaf.value(pos) instanceof byte[] ob && Arrays.equals(ob, value)) {
+            if (leaf.valueEquals(pos, value)) {
                 return;
+            }
+            for (int d = 0; d < depth; d++) {
+                pager.makeDirty(pathNodes[d]); // B4
+            }
+            pager.makeDirtyInPlace(leaf);
+            if (leaf.overwriteInPlace(pos, value)) {
+                return; // same size, in the cell: the leaf stays packed
             }
             dirtyPath(depth, leaf);
             Object old = leaf.values[pos];

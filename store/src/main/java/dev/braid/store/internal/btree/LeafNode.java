@@ -17,8 +17,10 @@ import java.util.Arrays;
  * <p>Two forms. A clean leaf read from a file stays <em>packed</em>: the verified image plus the
  * offsets of each cell, searched in place, so a cache miss costs one pass over the page and the
  * cache holds little more than the page bytes. Just before the writer changes it
- * ({@link #beforeChange}) it is <em>unpacked</em> into arrays of keys and values. Mutated only by
- * the writer while dirty; see {@link dev.braid.store.internal.page.Page}.
+ * ({@link #beforeChange}) it is <em>unpacked</em> into arrays of keys and values, unless the change
+ * is a value replaced by one of the same length in the cell ({@link #overwriteInPlace}: the update
+ * of a fixed-size value, written into the image). Mutated only by the writer while dirty; see
+ * {@link dev.braid.store.internal.page.Page}.
  */
 final class LeafNode extends Page {
     static final byte TYPE = 1;
@@ -60,6 +62,11 @@ final class LeafNode extends Page {
      * the clean copy goes back to the cache compact, without a second pass over the image.
      */
     void encodeAndPack(byte[] b) {
+        if (image != null) { // changed in place only ({@link #overwriteInPlace}): offsets stand
+            System.arraycopy(image, 0, b, 0, image.length);
+            image = b;
+            return;
+        }
         int[] co = new int[n];
         int[] ko = new int[n];
         int[] kl = new int[n];
@@ -115,7 +122,41 @@ final class LeafNode extends Page {
         return Arrays.copyOfRange(image, p, p + (int) vlen);
     }
 
-    /** Turns a packed leaf into its mutable form. */
+    /**
+     * In the packed form, replaces value {@code i} in the image when it is stored in the cell and
+     * {@code value} has the same length (an update of a fixed-size value), so that the leaf need not
+     * be unpacked; returns false (nothing changed) otherwise. The leaf must be dirty.
+     */
+    boolean overwriteInPlace(int i, byte[] value) {
+        if (image == null) {
+            return false;
+        }
+        int flags = image[cellOff[i]];
+        int[] pos = {cellOff[i] + 1};
+        Bytes.getVarint(image, pos, image.length);
+        long vlen = Bytes.getVarint(image, pos, image.length);
+        if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0 || vlen != value.length) {
+            return false;
+        }
+        System.arraycopy(value, 0, image, keyOff[i] + keyLen[i], value.length);
+        return true;
+    }
+
+    /** Whether value {@code i} equals {@code value} (a blob never does: it is not read). */
+    boolean valueEquals(int i, byte[] value) {
+        if (image == null) {
+            return values[i] instanceof byte[] b && Arrays.equals(b, value);
+        }
+        int flags = image[cellOff[i]];
+        int[] pos = {cellOff[i] + 1};
+        Bytes.getVarint(image, pos, image.length);
+        long vlen = Bytes.getVarint(image, pos, image.length);
+        int from = keyOff[i] + keyLen[i];
+        return (flags & CellLayout.FLAG_VALUE_BLOB) == 0 && vlen == value.length
+                && Arrays.equals(image, from, from + value.length, value, 0, value.length);
+    }
+
+    /** Turns a packed leaf into its mutable form (idempotent). */
     @Override
     protected void beforeChange() {
         if (image == null) {

@@ -98,13 +98,29 @@ public final class Pager {
         return p;
     }
 
-    /** Moves {@code p} into the dirty set so the writer may change it. Idempotent. */
+    /**
+     * Moves {@code p} into the dirty set so the writer may change it, in its mutable form
+     * ({@link Page#beforeChange}, also when it is dirty already: see {@link #makeDirtyInPlace}).
+     * Idempotent.
+     */
     public void makeDirty(Page p) {
+        if (p.dirty) {
+            p.beforeChange();
+            return;
+        }
+        makeDirtyInPlace(p);
+        p.beforeChange();
+    }
+
+    /**
+     * Moves {@code p} into the dirty set keeping its present form (a leaf changed in place in its
+     * compact form). Idempotent.
+     */
+    public void makeDirtyInPlace(Page p) {
         if (p.dirty) {
             return;
         }
         cache.remove(storeId, p.pageNo()); // P1
-        p.beforeChange();
         p.dirty = true;
         spilled.remove(p.pageNo());
         dirty.put(p.pageNo(), p);
