@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +33,7 @@ public final class Pager {
     private final PageIo io;
     private final int pageSize;
     private final long pageCost;
-    private final DirtyPages dirty = new DirtyPages();
+    private final LinkedHashMap<Integer, Page> dirty = new LinkedHashMap<>();
     private final HashMap<Integer, Integer> spilled = new HashMap<>();
     private final FreeList freeList;
     private PageDecoder decoder;
@@ -122,7 +123,7 @@ public final class Pager {
         cache.remove(storeId, p.pageNo()); // P1
         p.dirty = true;
         spilled.remove(p.pageNo());
-        dirty.put(p);
+        dirty.put(p.pageNo(), p);
         cache.reserve(pageCost);
     }
 
@@ -133,7 +134,7 @@ public final class Pager {
     public void addNew(Page p) {
         p.dirty = true;
         spilled.remove(p.pageNo());
-        dirty.put(p);
+        dirty.put(p.pageNo(), p);
         cache.reserve(pageCost);
     }
 
@@ -284,7 +285,7 @@ public final class Pager {
     /** Snapshot of the transaction's page numbers (dirty and spilled), for the integrity check. */
     public Map<Integer, Boolean> transactionPages() {
         Map<Integer, Boolean> m = new HashMap<>();
-        dirty.values().forEach(p -> m.put(p.pageNo(), true));
+        dirty.keySet().forEach(k -> m.put(k, true));
         spilled.keySet().forEach(k -> m.put(k, false));
         return m;
     }
