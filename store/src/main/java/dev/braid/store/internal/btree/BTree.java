@@ -175,10 +175,14 @@ public final class BTree {
     private LeafNode leafOnPath;
 
     private void dirtyPath(int depth, LeafNode leaf) {
+        dirtyAncestors(depth);
+        pager.makeDirty(leaf);
+    }
+
+    private void dirtyAncestors(int depth) {
         for (int d = 0; d < depth; d++) {
             pager.makeDirty(pathNodes[d]); // B4
         }
-        pager.makeDirty(leaf);
     }
 
     /** Sets {@code key} to {@code value}. Neither array is kept: both are copied. */
@@ -190,14 +194,12 @@ public final class BTree {
             if (leaf.valueEquals(pos, value)) {
                 return;
             }
-            for (int d = 0; d < depth; d++) {
-                pager.makeDirty(pathNodes[d]); // B4
-            }
+            dirtyAncestors(depth);
             pager.makeDirtyInPlace(leaf);
             if (leaf.overwriteInPlace(pos, value)) {
                 return; // same size, in the cell: the leaf stays packed
             }
-            dirtyPath(depth, leaf);
+            pager.makeDirty(leaf); // unpacks it
             Object old = leaf.values[pos];
             boolean keyInBlob = leaf.keyBlobs[pos] != null;
             leaf.setValue(pos, storeValue(key.length, value, keyInBlob));

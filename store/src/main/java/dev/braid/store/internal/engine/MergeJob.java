@@ -414,7 +414,7 @@ final class MergeJob implements Runnable {
         for (Segment s : inputs) {
             bytes += s.info().dataBytes();
         }
-        long pages = bytes * 5 / 4 / segs.sink(Placement.FIRST_FIT).pageSize() + 16;
+        long pages = bytes * 5 / 4 / storage.pageSize() + 16;
         return (int) Math.min(RunWriter.RUN_PAGES, pages);
     }
 

@@ -110,6 +110,10 @@ final class Storage implements PageIo {
         return readPageFile(pageNo);
     }
 
+    int pageSize() {
+        return pageSize;
+    }
+
     byte[] readPageFile(int pageNo) throws IOException {
         byte[] image = new byte[pageSize];
         long offset = (long) pageNo * pageSize;
