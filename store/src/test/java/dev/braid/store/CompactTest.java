@@ -1,9 +1,7 @@
 package dev.braid.store;
 
 import static dev.braid.store.FaultTestSupport.hasCause;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -228,15 +226,7 @@ class CompactTest {
     }
 
     private static void verify(Braid b, NavigableMap<byte[], byte[]> model) {
-        assertEquals(model.size(), b.count());
-        try (BraidIterator it = b.iterator(KeyRange.all())) {
-            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-                Entry got = it.next();
-                assertArrayEquals(e.getKey(), got.key());
-                assertArrayEquals(e.getValue(), got.value());
-            }
-            assertFalse(it.hasNext());
-        }
+        FaultTestSupport.assertContents(b, model, java.util.List.of(), "the store against its model");
     }
 
     private static long sizeOf(Path p) {

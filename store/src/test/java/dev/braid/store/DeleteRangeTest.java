@@ -215,15 +215,7 @@ class DeleteRangeTest {
     }
 
     private static void verify(Braid b, TreeMap<byte[], byte[]> model) {
-        assertEquals(model.size(), b.count());
-        try (BraidIterator it = b.iterator(KeyRange.all())) {
-            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-                Entry got = it.next();
-                assertArrayEquals(e.getKey(), got.key());
-                assertArrayEquals(e.getValue(), got.value());
-            }
-            assertFalse(it.hasNext());
-        }
+        FaultTestSupport.assertContents(b, model, java.util.List.of(), "the store against its model");
     }
 
     private static byte[] key(int i) {

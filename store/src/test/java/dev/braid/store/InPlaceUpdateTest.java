@@ -2,7 +2,6 @@ package dev.braid.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,15 +81,7 @@ class InPlaceUpdateTest {
     }
 
     private static void verify(Braid b, NavigableMap<byte[], byte[]> model) {
-        assertEquals(model.size(), b.count());
-        try (BraidIterator it = b.iterator(KeyRange.all())) {
-            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-                Entry got = it.next();
-                assertArrayEquals(e.getKey(), got.key());
-                assertArrayEquals(e.getValue(), got.value());
-            }
-            assertFalse(it.hasNext());
-        }
+        FaultTestSupport.assertContents(b, model, java.util.List.of(), "the store against its model");
     }
 
     private static byte[] value(Random rnd, int n) {

@@ -118,18 +118,7 @@ class PageSizedValuesTest {
     }
 
     private static void verify(Braid b, NavigableMap<byte[], byte[]> model) {
-        assertEquals(model.size(), b.count());
-        try (BraidIterator it = b.iterator(KeyRange.all())) {
-            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-                Entry got = it.next();
-                assertArrayEquals(e.getKey(), got.key());
-                assertArrayEquals(e.getValue(), got.value());
-            }
-            assertFalse(it.hasNext());
-        }
-        for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-            assertArrayEquals(e.getValue(), b.get(e.getKey()));
-        }
+        FaultTestSupport.assertContents(b, model, model.keySet(), "the store against its model");
     }
 
     private static byte[] bytes(Random rnd, int n) {

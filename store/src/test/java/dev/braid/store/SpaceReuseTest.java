@@ -1,6 +1,5 @@
 package dev.braid.store;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,14 +170,7 @@ class SpaceReuseTest {
     }
 
     private static void verify(Braid b, TreeMap<byte[], byte[]> model) {
-        assertEquals(model.size(), b.count());
-        try (BraidIterator it = b.iterator(KeyRange.all())) {
-            for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-                Entry got = it.next();
-                assertArrayEquals(e.getKey(), got.key());
-                assertArrayEquals(e.getValue(), got.value());
-            }
-        }
+        FaultTestSupport.assertContents(b, model, java.util.List.of(), "the store against its model");
     }
 
     private static byte[] key(int i) {
