@@ -255,7 +255,8 @@ class SegmentedStoreOracleTest {
                 "WindowRangeQuery(key) " + where);
     }
 
-    private static TopologyTestDriver driver(StoreBuilder<?> braid, StoreBuilder<?> rocks) {
+    /** A driver whose one processor has both stores, caching and logging off (also for VersionedRestoreOracleTest). */
+    static TopologyTestDriver driver(StoreBuilder<?> braid, StoreBuilder<?> rocks) {
         Topology t = new Topology();
         t.addSource("source", new StringDeserializer(), new StringDeserializer(), "unused");
         t.addProcessor("noop", () -> new Processor<String, String, Void, Void>() {

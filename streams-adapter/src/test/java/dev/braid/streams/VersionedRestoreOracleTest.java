@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,19 +12,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
@@ -185,23 +178,11 @@ class VersionedRestoreOracleTest {
     }
 
     private static TopologyTestDriver driver(long historyMs) {
-        Topology t = new Topology();
-        t.addSource("source", new StringDeserializer(), new StringDeserializer(), "unused");
-        t.addProcessor("noop", () -> new Processor<String, String, Void, Void>() {
-            @Override
-            public void process(Record<String, String> record) {
-            }
-        }, "source");
         Duration history = Duration.ofMillis(historyMs);
-        t.addStateStore(Stores.versionedKeyValueStoreBuilder(BraidStores.persistentVersionedKeyValueStore("braid", history),
-                Serdes.String(), Serdes.String()).withLoggingDisabled(), "noop");
-        t.addStateStore(Stores.versionedKeyValueStoreBuilder(Stores.persistentVersionedKeyValueStore("rocks", history),
-                Serdes.String(), Serdes.String()).withLoggingDisabled(), "noop");
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "versioned-restore-oracle");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(System.getProperty("java.io.tmpdir")).resolve(
-                "braid-restore-oracle-" + System.nanoTime()).toString());
-        return new TopologyTestDriver(t, props);
+        return SegmentedStoreOracleTest.driver(
+                Stores.versionedKeyValueStoreBuilder(BraidStores.persistentVersionedKeyValueStore("braid", history),
+                        Serdes.String(), Serdes.String()),
+                Stores.versionedKeyValueStoreBuilder(Stores.persistentVersionedKeyValueStore("rocks", history),
+                        Serdes.String(), Serdes.String()));
     }
 }
