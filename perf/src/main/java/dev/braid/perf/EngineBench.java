@@ -267,9 +267,9 @@ public final class EngineBench {
     private static final double MIB = 1024.0 * 1024.0;
     /**
      * Heap bytes Braid's write buffer charges per entry besides key and value (its
-     * {@code WriteBuffer.ENTRY_OVERHEAD}); only used to print how many records fit in the buffer.
+     * {@code WriteBuffer.RECORD_OVERHEAD}); only used to print how many records fit in the buffer.
      */
-    private static final int BRAID_BUFFER_ENTRY_OVERHEAD = 112;
+    private static final int BRAID_BUFFER_ENTRY_OVERHEAD = 40;
 
     static void run(Config c) throws IOException {
         Files.createDirectories(c.tmp());

@@ -70,6 +70,19 @@ final class Arena {
         return c;
     }
 
+    /** Loads the table entry of {@code rec} into the cache; returns something of it. */
+    long touchRef(int rec) {
+        return refs[rec];
+    }
+
+    /** Loads the cache lines of record {@code rec} (header, key, value); returns something of them. */
+    int touch(int rec) {
+        byte[] c = chunk(rec);
+        int off = off(rec);
+        int last = Math.min(c.length - 1, off + HEADER + 255);
+        return c[off] + c[Math.min(last, off + 64)] + c[Math.min(last, off + 128)];
+    }
+
     int count() {
         return count;
     }
