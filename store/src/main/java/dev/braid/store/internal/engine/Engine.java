@@ -260,7 +260,7 @@ public final class Engine implements StoreEngine {
             return; // nested (a job step), or merges run inline at commit: nothing to wait for
         }
         try {
-            stallNanos.addAndGet(mergeJob.throttle(MergeJob.SOFT_LIMIT, MergeJob.HARD_LIMIT));
+            stallNanos.addAndGet(mergeJob.throttle());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

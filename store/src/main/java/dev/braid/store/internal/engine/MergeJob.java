@@ -34,10 +34,19 @@ final class MergeJob implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(MergeJob.class);
     /** Segments above this count are merged, {@link #MERGE_WIDTH} adjacent ones at a time. */
     static final int MAX_SEGMENTS = 16;
+    /**
+     * The same while the tree is empty (a restore streaming into a new store): each merge would
+     * rewrite data that the final build into the tree reads once more anyway, so segments are
+     * allowed to pile up this far first (about 17 million 100-byte records at the default budget).
+     */
+    static final int MAX_SEGMENTS_EMPTY_TREE = 40;
     static final int MERGE_WIDTH = 8;
-    /** Writes slow down above this many segments, and wait for the job above {@link #HARD_LIMIT}. */
-    static final int SOFT_LIMIT = 24;
-    static final int HARD_LIMIT = 32;
+    /**
+     * Writes slow down above the merge threshold plus this many segments, and wait for the job above
+     * it plus {@link #HARD_MARGIN}.
+     */
+    static final int SOFT_MARGIN = 8;
+    static final int HARD_MARGIN = 16;
     /**
      * With no full write buffer for this long the writer is taken to be quiet (no blind writes are
      * streaming in): the segments are folded.
@@ -86,6 +95,9 @@ final class MergeJob implements Runnable {
     private volatile boolean failed;
     private volatile long lastFlushNanos = System.nanoTime();
     private volatile boolean paused;
+    /** The merge threshold of the last {@link #step}: {@link #MAX_SEGMENTS} or the empty-tree one. */
+    private volatile int mergeAbove = MAX_SEGMENTS;
+    private boolean syncDue; // under signal: a full buffer was flushed since the job last synced
     private final boolean inline;
     private int compactRequests; // under signal
     private long compactAsked; // under signal: the last compaction asked for
@@ -124,6 +136,9 @@ final class MergeJob implements Runnable {
     void flushed(boolean full) {
         if (full) {
             lastFlushNanos = System.nanoTime();
+            synchronized (signal) {
+                syncDue = true;
+            }
         }
         signal();
     }
@@ -206,7 +221,9 @@ final class MergeJob implements Runnable {
     }
 
     /** Waits (outside any lock) while there are too many segments: writes slow down, never fail. */
-    long throttle(int softLimit, int hardLimit) throws InterruptedException {
+    long throttle() throws InterruptedException {
+        int softLimit = mergeAbove + SOFT_MARGIN;
+        int hardLimit = mergeAbove + HARD_MARGIN;
         int n = segs.segments().size();
         if (n <= softLimit || stopping || failed || paused) {
             return 0; // paused: the caller asked for segments to pile up; never wait on a paused job
@@ -324,11 +341,30 @@ final class MergeJob implements Runnable {
             fold(Placement.FIRST_FIT);
             return true;
         }
-        if (list.size() > MAX_SEGMENTS) {
+        mergeAbove = tree.count() == 0 ? MAX_SEGMENTS_EMPTY_TREE : MAX_SEGMENTS;
+        if (list.size() > mergeAbove) {
             mergeAdjacent(list);
             return true;
         }
-        return false;
+        return !inline && syncStreamedSegments();
+    }
+
+    /**
+     * While blind writes stream in, syncs the page file after each full flush, here rather than at
+     * the next commit: the disk then writes the segments while the writer fills the next buffer,
+     * instead of all of them at the commit or the final build (the kernel starts writing dirty pages
+     * back on its own only once a tenth of memory is dirty). Changes nothing about durability: a
+     * segment still becomes part of the store at a commit, which syncs the file again (D6).
+     */
+    private boolean syncStreamedSegments() throws IOException {
+        synchronized (signal) {
+            if (!syncDue) {
+                return false;
+            }
+            syncDue = false;
+        }
+        storage.syncPageFile();
+        return true;
     }
 
     /**

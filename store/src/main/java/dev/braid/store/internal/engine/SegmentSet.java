@@ -179,6 +179,7 @@ final class SegmentSet {
             return null;
         }
         long h = Bloom.hash(key);
+        Segment.touchFilters(segs, h);
         for (Segment s : segs) {
             byte[] v = s.get(key, h);
             if (v != null) {
