@@ -37,6 +37,7 @@ final class LeafNode extends Page {
     private int[] cellOff;
     private int[] keyOff;
     private int[] keyLen;
+    private KeyHeads heads; // packed and not empty: built with the offsets, before the leaf is shared
 
     LeafNode(int pageNo, int capacity) {
         super(pageNo);
@@ -54,6 +55,7 @@ final class LeafNode extends Page {
         this.cellOff = cellOff;
         this.keyOff = keyOff;
         this.keyLen = keyLen;
+        this.heads = n > 0 ? KeyHeads.of(image, keyOff, keyLen, n) : null;
     }
 
     /**
@@ -75,6 +77,7 @@ final class LeafNode extends Page {
         cellOff = co;
         keyOff = ko;
         keyLen = kl;
+        heads = n > 0 ? KeyHeads.of(b, ko, kl, n) : null;
         keys = null;
         values = null;
         keyBlobs = null;
@@ -172,6 +175,7 @@ final class LeafNode extends Page {
         values = v;
         keyBlobs = new BlobRef[k.length];
         image = null;
+        heads = null;
         cellOff = null;
         keyOff = null;
         keyLen = null;
@@ -188,6 +192,10 @@ final class LeafNode extends Page {
         int lo = 0;
         int hi = n - 1;
         byte[] img = image;
+        KeyHeads kh = heads;
+        if (img != null && kh != null) {
+            return searchHeads(key, img, kh);
+        }
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             int c = img == null
@@ -196,6 +204,34 @@ final class LeafNode extends Page {
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -(lo + 1);
+    }
+
+    /** {@link #search} of a packed leaf by its {@link KeyHeads}: the same result. */
+    private int searchHeads(byte[] key, byte[] img, KeyHeads kh) {
+        int p = kh.prefixLen;
+        int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), img, keyOff[0], keyOff[0] + p);
+        if (c != 0) {
+            return c < 0 ? -1 : -(n + 1); // outside the shared prefix: before or after every key
+        }
+        long h = KeyHeads.head(key, 0, key.length, p);
+        long[] hs = kh.heads;
+        int lo = 0;
+        int hi = n - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int cmp = Long.compareUnsigned(hs[mid], h);
+            if (cmp == 0) {
+                cmp = Arrays.compareUnsigned(img, keyOff[mid], keyOff[mid] + keyLen[mid], key, 0, key.length);
+            }
+            if (cmp < 0) {
+                lo = mid + 1;
+            } else if (cmp > 0) {
                 hi = mid - 1;
             } else {
                 return mid;
@@ -310,6 +346,6 @@ final class LeafNode extends Page {
 
     @Override
     public long heapBytes() {
-        return image != null ? image.length + 12L * n + 96 : size + 48L * n + 96;
+        return image != null ? image.length + 20L * n + 128 : size + 48L * n + 96;
     }
 }
