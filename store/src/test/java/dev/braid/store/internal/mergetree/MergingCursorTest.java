@@ -24,7 +24,9 @@ class MergingCursorTest {
             NavigableMap<byte[], byte[]> m = SegTestSupport.newModel();
             int n = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(rnd.nextBoolean() ? 20 : 400);
             for (int i = 0; i < n; i++) {
-                byte[] key = rnd.nextInt(10) == 0 ? SegTestSupport.randomKey(rnd, 3)
+                int kind = rnd.nextInt(10);
+                byte[] key = kind == 0 ? SegTestSupport.randomKey(rnd, 3)
+                        : kind == 1 ? tiedHead(rnd)
                         : new byte[] {(byte) rnd.nextInt(keySpace >> 8), (byte) rnd.nextInt(256)};
                 // The value names its source, so the model can tell which one won.
                 m.put(key, rnd.nextInt(6) == 0 ? WriteBuffer.TOMBSTONE : new byte[] {(byte) s, (byte) i});
@@ -32,6 +34,19 @@ class MergingCursorTest {
             out.add(m);
         }
         return out;
+    }
+
+    /**
+     * A key whose first eight bytes most such keys share (the cursor's heads tie and the keys
+     * themselves decide), possibly shorter, or longer by bytes 0x00, 0x01 or 0xFF.
+     */
+    private static byte[] tiedHead(Random rnd) {
+        byte[] k = new byte[6 + rnd.nextInt(5)];
+        java.util.Arrays.fill(k, (byte) 9);
+        for (int i = 8; i < k.length; i++) {
+            k[i] = new byte[] {0x00, 0x01, (byte) 0xFF}[rnd.nextInt(3)];
+        }
+        return k;
     }
 
     private static NavigableMap<byte[], byte[]> model(List<NavigableMap<byte[], byte[]>> newestFirst) {
