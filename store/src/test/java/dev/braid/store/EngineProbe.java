@@ -63,6 +63,11 @@ final class EngineProbe {
         }
     }
 
+    /** The merge job's current segment threshold (what writes are throttled against). */
+    static int mergeThreshold(Braid store) {
+        return (Integer) field(field(engine(store), "mergeJob"), "mergeAbove");
+    }
+
     private static Object engine(Braid store) {
         return field(store, "engine");
     }

@@ -63,6 +63,33 @@ class MergePolicyTest {
         }
     }
 
+    /**
+     * Once a restore's segments are folded, the threshold is the non-empty tree's again even while
+     * the job has no segments to look at (it used to keep the empty tree's 40 until the next step
+     * that saw segments: a relocation right after the fold then let writes pile up 56 segments).
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void thresholdFollowsTheTreeAfterTheRestoresFold() throws Exception {
+        try (Braid b = Braid.open(dir, options())) {
+            int n = stream(b, 0, 20 * PER_FLUSH);
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (EngineProbe.mergeThreshold(b) != 40 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(40, EngineProbe.mergeThreshold(b), "over the empty tree");
+            b.commit(Map.of());
+            b.finishMerges();
+            b.commit(Map.of());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (EngineProbe.mergeThreshold(b) != 16 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(16, EngineProbe.mergeThreshold(b), "over the tree the segments went into");
+            verifyAfterFinish(b, n);
+        }
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void segmentsOverANonEmptyTreeAreMergedAboveSixteen() throws Exception {

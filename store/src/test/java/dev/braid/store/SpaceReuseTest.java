@@ -169,6 +169,67 @@ class SpaceReuseTest {
         }
     }
 
+    /**
+     * The relocation after a restore rewrites the whole tree and freezes it meanwhile (writes then
+     * go to the write buffer and become segments), so it waits for the writer to be quiet: while
+     * updates keep coming the tree stays where the restore put it, and once they stop for a few
+     * seconds it moves to the front and the file shrinks. Every update is checked afterwards.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void theRelocationWaitsForAQuietWriter() throws Exception {
+        BraidOptions opts = BraidOptions.builder().pageSizeBytes(1024).cacheBytes(8L << 20)
+                .writeBufferBytes(1L << 20).build();
+        Random rnd = new Random(22);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+        try (Braid b = Braid.open(dir, opts)) {
+            for (int i = 0; i < 120_000; i += 1_000) {
+                WriteBatch batch = new WriteBatch().unlogged();
+                for (int j = 0; j < 1_000; j++) {
+                    byte[] k = new byte[16];
+                    rnd.nextBytes(k);
+                    byte[] v = new byte[100];
+                    rnd.nextBytes(v);
+                    batch.blindPut(k, v);
+                    model.put(k, v);
+                }
+                b.write(batch);
+            }
+            b.commit(Map.of());
+            b.finishMerges();
+            b.commit(Map.of());
+            b.checkpoint();
+            long pagesBefore = b.stats().pageCount();
+            long mergesBefore = b.stats().merges();
+            byte[][] keys = model.keySet().toArray(new byte[0][]);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+            while (System.nanoTime() < until) { // updates, a commit and a checkpoint every 100 ms
+                long slice = System.nanoTime() + 100_000_000L;
+                while (System.nanoTime() < slice) {
+                    byte[] k = keys[rnd.nextInt(keys.length)];
+                    byte[] v = new byte[100];
+                    rnd.nextBytes(v);
+                    b.put(k, v);
+                    model.put(k, v);
+                }
+                b.commit(Map.of());
+                b.checkpoint();
+            }
+            assertEquals(mergesBefore, b.stats().merges(), "no relocation while updates keep coming");
+            assertEquals(0, b.stats().segments(), "updates went into the tree");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (b.stats().pageCount() > pagesBefore * 2 / 3 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                b.commit(Map.of());
+                b.checkpoint();
+            }
+            assertTrue(b.stats().pageCount() <= pagesBefore * 2 / 3, "once quiet, relocated: pages "
+                    + pagesBefore + " -> " + b.stats().pageCount());
+            verify(b, model);
+            assertEquals(List.of(), b.check());
+        }
+    }
+
     private static void verify(Braid b, TreeMap<byte[], byte[]> model) {
         FaultTestSupport.assertContents(b, model, java.util.List.of(), "the store against its model");
     }

@@ -328,6 +328,7 @@ public final class Engine implements StoreEngine {
     public void deleteRange(byte[] from, boolean fromInc, byte[] to, boolean toInc) {
         write(() -> {
             userDirty = true;
+            mergeJob.wrote();
             rangeDelete.run(from, fromInc, to, toInc, mergeJob.treeFrozen());
         });
     }
@@ -335,6 +336,7 @@ public final class Engine implements StoreEngine {
     /** One write (W1 routing in {@link BufferedWrites#apply}). */
     private void apply(byte[] key, byte[] value, boolean blind) throws IOException {
         userDirty = true;
+        mergeJob.wrote(); // a relocation waits for a quiet writer
         writes.apply(key, value, blind);
     }
 

@@ -98,6 +98,7 @@ final class MergeJob implements Runnable {
     /** The merge threshold of the last {@link #step}: {@link #MAX_SEGMENTS} or the empty-tree one. */
     private volatile int mergeAbove = MAX_SEGMENTS;
     private boolean syncDue; // under signal: a full buffer was flushed since the job last synced
+    private final WriterActivity writers = new WriterActivity();
     private final boolean inline;
     private int compactRequests; // under signal
     private long compactAsked; // under signal: the last compaction asked for
@@ -141,6 +142,11 @@ final class MergeJob implements Runnable {
             }
         }
         signal();
+    }
+
+    /** A write is being applied (the writing thread): see {@link WriterActivity}. */
+    void wrote() {
+        writers.wrote();
     }
 
     /** Something changed (a flush, a commit): look for work. */
@@ -319,6 +325,9 @@ final class MergeJob implements Runnable {
     /** Does one piece of work if the policy calls for it; returns whether it did. */
     private boolean step() throws IOException {
         List<Segment> list = segs.segments();
+        // before any early return: a threshold left at the empty tree's after a restore's fold would
+        // let writes pile up 56 segments over the new tree while a relocation keeps the job busy
+        mergeAbove = tree.count() == 0 ? MAX_SEGMENTS_EMPTY_TREE : MAX_SEGMENTS;
         if (list.isEmpty()) {
             return !inline && !paused && relocateIfSparse(false);
         }
@@ -341,7 +350,6 @@ final class MergeJob implements Runnable {
             fold(Placement.FIRST_FIT);
             return true;
         }
-        mergeAbove = tree.count() == 0 ? MAX_SEGMENTS_EMPTY_TREE : MAX_SEGMENTS;
         if (list.size() > mergeAbove) {
             mergeAdjacent(list);
             return true;
@@ -399,7 +407,7 @@ final class MergeJob implements Runnable {
         if (!compacting && !secondStepDue && System.nanoTime() - lastRelocateNanos < RELOCATE_INTERVAL_NANOS) {
             return false;
         }
-        if (!compacting && System.nanoTime() - lastFlushNanos < QUIET_NANOS) {
+        if (!compacting && (System.nanoTime() - lastFlushNanos < QUIET_NANOS || !writers.quietFor(QUIET_NANOS))) {
             return false; // blind writes are streaming in: the next fold rewrites the tree anyway
         }
         long[] sizes = new long[5];
