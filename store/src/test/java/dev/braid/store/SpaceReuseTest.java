@@ -131,22 +131,7 @@ class SpaceReuseTest {
         long before;
         long pagesBefore;
         try (Braid b = Braid.open(dir, opts)) {
-            for (int i = 0; i < 120_000; i += 1_000) {
-                WriteBatch batch = new WriteBatch().unlogged();
-                for (int j = 0; j < 1_000; j++) {
-                    byte[] k = new byte[16];
-                    rnd.nextBytes(k);
-                    byte[] v = new byte[100];
-                    rnd.nextBytes(v);
-                    batch.blindPut(k, v);
-                    model.put(k, v);
-                }
-                b.write(batch);
-            }
-            b.commit(Map.of());
-            b.finishMerges();
-            b.commit(Map.of());
-            b.checkpoint();
+            restoreAndFold(b, rnd, model);
             before = java.nio.file.Files.size(dir.resolve("braid.pages"));
             pagesBefore = b.stats().pageCount();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -183,22 +168,7 @@ class SpaceReuseTest {
         Random rnd = new Random(22);
         TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
         try (Braid b = Braid.open(dir, opts)) {
-            for (int i = 0; i < 120_000; i += 1_000) {
-                WriteBatch batch = new WriteBatch().unlogged();
-                for (int j = 0; j < 1_000; j++) {
-                    byte[] k = new byte[16];
-                    rnd.nextBytes(k);
-                    byte[] v = new byte[100];
-                    rnd.nextBytes(v);
-                    batch.blindPut(k, v);
-                    model.put(k, v);
-                }
-                b.write(batch);
-            }
-            b.commit(Map.of());
-            b.finishMerges();
-            b.commit(Map.of());
-            b.checkpoint();
+            restoreAndFold(b, rnd, model);
             long pagesBefore = b.stats().pageCount();
             long mergesBefore = b.stats().merges();
             byte[][] keys = model.keySet().toArray(new byte[0][]);
@@ -228,6 +198,29 @@ class SpaceReuseTest {
             verify(b, model);
             assertEquals(List.of(), b.check());
         }
+    }
+
+    /**
+     * A restore of 120,000 random records (unlogged blind batches of 1,000) into {@code b}, added to
+     * {@code model}, committed, folded into the tree, committed and checkpointed.
+     */
+    private static void restoreAndFold(Braid b, Random rnd, TreeMap<byte[], byte[]> model) {
+        for (int i = 0; i < 120_000; i += 1_000) {
+            WriteBatch batch = new WriteBatch().unlogged();
+            for (int j = 0; j < 1_000; j++) {
+                byte[] k = new byte[16];
+                rnd.nextBytes(k);
+                byte[] v = new byte[100];
+                rnd.nextBytes(v);
+                batch.blindPut(k, v);
+                model.put(k, v);
+            }
+            b.write(batch);
+        }
+        b.commit(Map.of());
+        b.finishMerges();
+        b.commit(Map.of());
+        b.checkpoint();
     }
 
     private static void verify(Braid b, TreeMap<byte[], byte[]> model) {

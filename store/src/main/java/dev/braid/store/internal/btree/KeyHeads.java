@@ -38,16 +38,7 @@ final class KeyHeads {
 
     /** Bytes {@code [skip, skip + 8)} of the key at {@code off} (length {@code len}), zero padded. */
     static long head(byte[] b, int off, int len, int skip) {
-        int left = len - skip;
-        int from = off + skip;
-        if (left >= 8) {
-            return Bytes.getLong(b, from);
-        }
-        long w = 0;
-        for (int i = 0; i < left; i++) {
-            w |= (b[from + i] & 0xFFL) << (56 - 8 * i);
-        }
-        return w;
+        return Bytes.window(b, off + skip, len - skip);
     }
 
     long heapBytes() {

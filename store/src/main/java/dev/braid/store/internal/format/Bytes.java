@@ -37,6 +37,22 @@ public final class Bytes {
         return ((long) getInt(b, off) << 32) | (getInt(b, off + 4) & 0xFFFFFFFFL);
     }
 
+    /**
+     * The {@code left} bytes at {@code off} (at most eight are read) as a big-endian long, zero past
+     * them: ordering such windows as unsigned longs orders the byte strings they start (a tie says
+     * nothing). Used as search and sort heads of keys.
+     */
+    public static long window(byte[] b, int off, int left) {
+        if (left >= 8) {
+            return getLong(b, off);
+        }
+        long w = 0;
+        for (int i = 0; i < left; i++) {
+            w |= (b[off + i] & 0xFFL) << (56 - 8 * i);
+        }
+        return w;
+    }
+
     /** Bytes a varint of {@code v} (non-negative) takes. */
     public static int varintSize(long v) {
         int n = 1;

@@ -150,16 +150,6 @@ final class Arena {
 
     /** Key bytes {@code [depth, depth + 8)} as a big-endian long, zero past the key's end. */
     long window(int rec, int depth) {
-        byte[] c = chunk(rec);
-        int o = keyOff(rec) + depth;
-        int left = keyLen(rec) - depth;
-        if (left >= 8) {
-            return Bytes.getLong(c, o);
-        }
-        long w = 0;
-        for (int i = 0; i < left; i++) {
-            w |= (c[o + i] & 0xFFL) << (56 - 8 * i);
-        }
-        return w;
+        return Bytes.window(chunk(rec), keyOff(rec) + depth, keyLen(rec) - depth);
     }
 }

@@ -104,14 +104,7 @@ public final class MergingCursor {
 
     /** Key bytes {@code [0, 8)} as a big-endian long, zero past the key's end. */
     static long head(byte[] k) {
-        if (k.length >= 8) {
-            return Bytes.getLong(k, 0);
-        }
-        long w = 0;
-        for (int i = 0; i < k.length; i++) {
-            w |= (k[i] & 0xFFL) << (56 - 8 * i);
-        }
-        return w;
+        return Bytes.window(k, 0, k.length);
     }
 
     private void down(int i) {
