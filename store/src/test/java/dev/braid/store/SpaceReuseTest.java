@@ -124,8 +124,7 @@ class SpaceReuseTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void aRestoredTreeMovesToTheFrontAndTheFileShrinks() throws Exception {
-        BraidOptions opts = BraidOptions.builder().pageSizeBytes(1024).cacheBytes(8L << 20)
-                .writeBufferBytes(1L << 20).build();
+        BraidOptions opts = RELOCATION_OPTIONS;
         Random rnd = new Random(21);
         TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
         long before;
@@ -134,12 +133,7 @@ class SpaceReuseTest {
             restoreAndFold(b, rnd, model);
             before = java.nio.file.Files.size(dir.resolve("braid.pages"));
             pagesBefore = b.stats().pageCount();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (b.stats().pageCount() > pagesBefore * 2 / 3 && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                b.commit(Map.of()); // records the shrunk page count; lets freed runs wait for a checkpoint
-                b.checkpoint();
-            }
+            awaitPages(b, pagesBefore * 2 / 3);
             System.out.printf("SpaceReuseTest: after the restore %d pages, after relocation %d pages (%d free)%n",
                     pagesBefore, b.stats().pageCount(), b.stats().freePages());
             assertTrue(b.stats().pageCount() <= pagesBefore * 2 / 3, "pages " + pagesBefore + " -> "
@@ -163,8 +157,7 @@ class SpaceReuseTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void theRelocationWaitsForAQuietWriter() throws Exception {
-        BraidOptions opts = BraidOptions.builder().pageSizeBytes(1024).cacheBytes(8L << 20)
-                .writeBufferBytes(1L << 20).build();
+        BraidOptions opts = RELOCATION_OPTIONS;
         Random rnd = new Random(22);
         TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
         try (Braid b = Braid.open(dir, opts)) {
@@ -187,16 +180,29 @@ class SpaceReuseTest {
             }
             assertEquals(mergesBefore, b.stats().merges(), "no relocation while updates keep coming");
             assertEquals(0, b.stats().segments(), "updates went into the tree");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (b.stats().pageCount() > pagesBefore * 2 / 3 && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                b.commit(Map.of());
-                b.checkpoint();
-            }
+            awaitPages(b, pagesBefore * 2 / 3);
             assertTrue(b.stats().pageCount() <= pagesBefore * 2 / 3, "once quiet, relocated: pages "
                     + pagesBefore + " -> " + b.stats().pageCount());
             verify(b, model);
             assertEquals(List.of(), b.check());
+        }
+    }
+
+    /** 1 KiB pages, a small cache and write buffer: a 120,000-record restore spans many segments. */
+    private static final BraidOptions RELOCATION_OPTIONS = BraidOptions.builder().pageSizeBytes(1024)
+            .cacheBytes(8L << 20).writeBufferBytes(1L << 20).build();
+
+    /**
+     * Waits up to 60 s for the background relocation to bring the page count to {@code pages} or
+     * fewer, committing (which records the shrunk count) and checkpointing (which lets freed runs
+     * be reused) every 100 ms.
+     */
+    private static void awaitPages(Braid b, long pages) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (b.stats().pageCount() > pages && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            b.commit(Map.of());
+            b.checkpoint();
         }
     }
 
