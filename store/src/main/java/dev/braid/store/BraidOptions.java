@@ -22,6 +22,7 @@ public final class BraidOptions {
     private final boolean backgroundMerges;
     private final boolean createIfMissing;
     private final long writeBufferBytes;
+    private final long restoreBufferBytes;
     private final FileSystem fileSystem;
 
     private BraidOptions(Builder b) {
@@ -34,6 +35,7 @@ public final class BraidOptions {
         this.backgroundMerges = b.backgroundMerges;
         this.createIfMissing = b.createIfMissing;
         this.writeBufferBytes = b.writeBufferBytes;
+        this.restoreBufferBytes = b.restoreBufferBytes;
         this.fileSystem = b.fileSystem;
     }
 
@@ -72,12 +74,12 @@ public final class BraidOptions {
         return maxLogBytes;
     }
 
-    /** Whether checkpoints run on a background thread (tests turn this off for determinism). */
     /** Whether merges run on a background thread (else inline at each commit: deterministic, for tests). */
     public boolean backgroundMerges() {
         return backgroundMerges;
     }
 
+    /** Whether checkpoints run on a background thread (tests turn this off for determinism). */
     public boolean backgroundCheckpoints() {
         return backgroundCheckpoints;
     }
@@ -89,6 +91,17 @@ public final class BraidOptions {
     /** Bytes of blind writes buffered in memory before they are written into the tree. */
     public long writeBufferBytes() {
         return writeBufferBytes;
+    }
+
+    /**
+     * How far the write buffer may grow past {@link #writeBufferBytes()} while it holds unlogged
+     * blind writes into an empty store (a restore into a new store): -1 (the default) for half of the
+     * memory budget, 0 for not at all. It grows only while the writes buffered in the whole budget
+     * leave half of it; a restore that fits is built straight into the B+tree at commit, its data
+     * written once.
+     */
+    public long restoreBufferBytes() {
+        return restoreBufferBytes;
     }
 
     /** The file layer; the real one unless a test injects another. */
@@ -108,6 +121,7 @@ public final class BraidOptions {
         private boolean backgroundMerges = true;
         private boolean createIfMissing = true;
         private long writeBufferBytes = 16L << 20;
+        private long restoreBufferBytes = -1;
         private FileSystem fileSystem = FileSystem.real();
 
         private Builder() {
@@ -179,6 +193,15 @@ public final class BraidOptions {
                 throw new IllegalArgumentException("writeBufferBytes must be at least 1 KiB, got " + bytes);
             }
             this.writeBufferBytes = bytes;
+            return this;
+        }
+
+        /** See {@link BraidOptions#restoreBufferBytes()}: -1 (half the budget), 0 (off) or at least 1 KiB. */
+        public Builder restoreBufferBytes(long bytes) {
+            if (bytes != -1 && bytes != 0 && bytes < 1024) {
+                throw new IllegalArgumentException("restoreBufferBytes must be -1, 0 or at least 1 KiB, got " + bytes);
+            }
+            this.restoreBufferBytes = bytes;
             return this;
         }
 

@@ -40,64 +40,92 @@ class MergeCrashPointTest {
     /** Time the walk over all points may take per durability before it strides. */
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    static BraidOptions options(FaultyFileSystem fs, Durability durability) {
-        return BraidOptions.builder()
-                .pageSizeBytes(1024)
-                .cacheBytes(64 * 1024)
-                .durability(durability)
-                .backgroundCheckpoints(false)
-                .backgroundMerges(false)
-                .checkpointLogBytes(16 * 1024)
-                .maxLogBytes(64 * 1024)
-                .writeBufferBytes(1024)
-                .fileSystem(fs)
-                .build();
+    /**
+     * The two walks: the merge workload with a 1 KiB write buffer that never grows, and restores whose
+     * buffer grows (to half the 256 KiB budget) and is built straight into the empty tree at commit.
+     */
+    enum Walk {
+        MERGES, RESTORES;
+
+        MergeWorkload workload() {
+            return this == MERGES ? MergeWorkload.inline(SEED) : MergeWorkload.restores(SEED);
+        }
+
+        BraidOptions options(FaultyFileSystem fs, Durability durability) {
+            return BraidOptions.builder()
+                    .pageSizeBytes(1024)
+                    .cacheBytes(this == MERGES ? 64 * 1024 : 256 * 1024)
+                    .durability(durability)
+                    .backgroundCheckpoints(false)
+                    .backgroundMerges(false)
+                    .checkpointLogBytes(16 * 1024)
+                    .maxLogBytes(64 * 1024)
+                    .writeBufferBytes(1024)
+                    .restoreBufferBytes(this == MERGES ? 0 : -1)
+                    .fileSystem(fs)
+                    .build();
+        }
     }
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Durability.class)
     void crashAtEveryPoint(Durability durability) throws Exception {
+        walk(Walk.MERGES, durability);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Durability.class)
+    void crashAtEveryPointOfRestoresBuiltStraightIntoTheTree(Durability durability) throws Exception {
+        walk(Walk.RESTORES, durability);
+    }
+
+    private static void walk(Walk which, Durability durability) throws Exception {
         String only = System.getProperty("braid.crash.durability");
         if (only != null && !only.equalsIgnoreCase(durability.name())) {
             return;
         }
-        String walk = "seed " + SEED + ", " + durability;
-        MergeWorkload w = MergeWorkload.inline(SEED);
+        String walk = "seed " + SEED + ", " + which + ", " + durability;
+        MergeWorkload w = which.workload();
         FaultyFileSystem dry = new FaultyFileSystem();
         Reached reached = new Reached(w);
-        Progress dryRun = w.run(options(dry, durability), reached::after);
+        Progress dryRun = w.run(which.options(dry, durability), reached::after);
         assertTrue(dryRun.completed, walk + ": the workload fails without faults: "
                 + (dryRun.error != null ? FaultTestSupport.stackTrace(dryRun.error) : "")
                 + (dryRun.untyped != null ? FaultTestSupport.stackTrace(dryRun.untyped) : ""));
         System.out.printf("MergeCrashPointTest: %s: %d steps, %d commits, %d points; reached %s%n", walk,
                 w.steps.size(), w.atCommit.size() - 1, dry.pointCount(), reached);
-        reached.assertAll(walk);
+        if (which == Walk.MERGES) {
+            reached.assertAll(walk);
+        } else {
+            reached.assertDirectBuilds(walk);
+        }
         List<String> trace = dry.trace();
         long points = dry.pointCount();
         FaultyFileSystem clean = dry.crash(CrashMode.PROCESS, 0);
-        w.verifyRecovered(dryRun, clean, options(clean, durability), CrashMode.PROCESS, walk + ", no crash");
+        w.verifyRecovered(dryRun, clean, which.options(clean, durability), CrashMode.PROCESS, walk + ", no crash");
 
         List<CrashCase> modes = FaultTestSupport.crashCases();
         Long onePoint = Long.getLong("braid.crash.point");
         if (onePoint != null) {
             System.out.printf("MergeCrashPointTest: replaying %s, point %d of %d: %s%n", walk, onePoint, points,
                     trace.get((int) (onePoint - 1)));
-            List<String> failures = crashAt(w, trace, durability, onePoint, modes, true);
+            List<String> failures = crashAt(which, w, trace, durability, onePoint, modes, true);
             assertTrue(failures.isEmpty(), String.join("\n\n", failures));
             return;
         }
         FaultTestSupport.walkPoints("MergeCrashPointTest: " + walk + ", crash cases " + modes, points, BUDGET_NANOS,
-                p -> crashAt(w, trace, durability, p, modes, false), p -> context(durability, p, trace, null));
+                p -> crashAt(which, w, trace, durability, p, modes, false),
+                p -> context(which, durability, p, trace, null));
     }
 
     /** Crashes a run at {@code point} and checks recovery in each crash case; returns what went wrong. */
-    private static List<String> crashAt(MergeWorkload w, List<String> trace, Durability durability, long point,
-            List<CrashCase> modes, boolean rethrow) {
+    private static List<String> crashAt(Walk which, MergeWorkload w, List<String> trace, Durability durability,
+            long point, List<CrashCase> modes, boolean rethrow) {
         List<String> failures = new ArrayList<>();
         FaultyFileSystem fs = new FaultyFileSystem();
         fs.crashAtPoint(point);
-        Progress pr = w.run(options(fs, durability), null);
-        String ctx = context(durability, point, trace, null);
+        Progress pr = w.run(which.options(fs, durability), null);
+        String ctx = context(which, durability, point, trace, null);
         List<String> seen = fs.trace();
         if (seen.size() > trace.size() || !seen.equals(trace.subList(0, seen.size()))) {
             failures.add(ctx + ": the workload is not deterministic: its points differ from the dry run's");
@@ -115,10 +143,10 @@ class MergeCrashPointTest {
             return failures;
         }
         for (CrashCase cc : modes) {
-            String mctx = context(durability, point, trace, cc) + ", crashed during " + pr.step;
+            String mctx = context(which, durability, point, trace, cc) + ", crashed during " + pr.step;
             FaultyFileSystem after = fs.crash(cc.mode(), cc.seed(SEED, point));
             try {
-                w.verifyRecovered(pr, after, options(after, durability), cc.mode(), mctx);
+                w.verifyRecovered(pr, after, which.options(after, durability), cc.mode(), mctx);
             } catch (Throwable t) {
                 if (rethrow) {
                     throw t;
@@ -130,10 +158,11 @@ class MergeCrashPointTest {
         return failures;
     }
 
-    private static String context(Durability durability, long point, List<String> trace, CrashCase cc) {
-        return "seed " + SEED + ", " + durability + ", point " + point + " [" + trace.get((int) point - 1) + "]"
-                + (cc == null ? "" : ", " + cc)
-                + " (replay: -Dtest=MergeCrashPointTest -Dbraid.seed=" + SEED + " -Dbraid.crash.point=" + point
+    private static String context(Walk which, Durability durability, long point, List<String> trace, CrashCase cc) {
+        return "seed " + SEED + ", " + which + ", " + durability + ", point " + point + " [" + trace.get((int) point - 1)
+                + "]" + (cc == null ? "" : ", " + cc)
+                + " (replay: -Dtest=MergeCrashPointTest#" + (which == Walk.MERGES ? "crashAtEveryPoint"
+                : "crashAtEveryPointOfRestoresBuiltStraightIntoTheTree") + " -Dbraid.seed=" + SEED + " -Dbraid.crash.point=" + point
                 + " -Dbraid.crash.durability=" + durability + (cc == null ? "" : " " + cc.replay()) + ")";
     }
 
@@ -153,6 +182,10 @@ class MergeCrashPointTest {
         int policyFoldsIntoTree;
         int forcedFoldsMidTransaction;
         int forcedFoldsAfterCommit;
+        int directBuildsIntoNewTree;
+        int directBuildsIntoEmptiedTree;
+        private boolean segmentsBefore;
+        private boolean emptiedBefore;
 
         Reached(MergeWorkload w) {
             this.w = w;
@@ -190,7 +223,17 @@ class MergeCrashPointTest {
                 }
             }
             maxSegmentsOverTree = Math.max(maxSegmentsOverTree, treeEmpty ? 0 : segs.size());
-            treeEmpty = EngineProbe.treeIsEmpty(store);
+            boolean nowEmpty = EngineProbe.treeIsEmpty(store);
+            if (s instanceof Commit && treeEmpty && !segmentsBefore && !nowEmpty && segs.isEmpty()) {
+                if (emptiedBefore) { // the buffer became the tree with no segment: a direct build
+                    directBuildsIntoEmptiedTree++;
+                } else {
+                    directBuildsIntoNewTree++;
+                }
+            }
+            treeEmpty = nowEmpty;
+            segmentsBefore = !segs.isEmpty();
+            emptiedBefore |= w.emptyAfterStep.contains(step);
             if (w.emptyAfterStep.contains(step)) {
                 assertEquals(0, store.count(), "the store is not empty after step " + step);
                 assertTrue(segs.isEmpty() && treeEmpty, "segments or tree entries are left after step " + step);
@@ -208,13 +251,22 @@ class MergeCrashPointTest {
             assertTrue(forcedFoldsAfterCommit >= 2, why + "2 forced folds after a commit");
         }
 
+        void assertDirectBuilds(String walk) {
+            String why = walk + ": the workload no longer reaches what it was written for (" + this + "): ";
+            assertTrue(directBuildsIntoNewTree >= 1, why + "a direct build into the new store's tree");
+            assertTrue(directBuildsIntoEmptiedTree >= 1, why + "a direct build into an emptied tree");
+            assertTrue(policyFoldsIntoTree + forcedFoldsAfterCommit + forcedFoldsMidTransaction >= 1,
+                    why + "a fold into a non-empty tree");
+        }
+
         @Override
         public String toString() {
             return "max segments over a tree " + maxSegmentsOverTree + ", segment merges " + segmentMerges
                     + ", merges of the oldest with tombstones " + oldestMergesWithTombstones
                     + ", folds at commit into an empty tree " + policyFoldsIntoEmptyTree + ", into a tree "
                     + policyFoldsIntoTree + ", forced folds mid-transaction " + forcedFoldsMidTransaction
-                    + ", after a commit " + forcedFoldsAfterCommit;
+                    + ", after a commit " + forcedFoldsAfterCommit + ", direct builds into a new tree "
+                    + directBuildsIntoNewTree + ", into an emptied tree " + directBuildsIntoEmptiedTree;
         }
     }
 }

@@ -190,6 +190,37 @@ final class MergeWorkload {
         return w;
     }
 
+    /**
+     * The direct-build walk's workload (a write buffer that grows for restores into an empty tree):
+     * a restore into the new store, built straight into its empty tree at commit; trickles over it;
+     * the store emptied and folded down to an empty tree; a second restore, built into the emptied
+     * tree (whose old root is freed); a third restore over the tree (segments, then a fold); writes
+     * after the last commit.
+     */
+    static MergeWorkload restores(long seed) {
+        MergeWorkload w = new MergeWorkload(seed);
+        Random rnd = w.rnd;
+        w.load(260, 12, true);
+        w.commit();
+        for (int i = 0; i < 5; i++) {
+            w.treeWrites(1 + rnd.nextInt(3));
+            w.blindBatch(2 + rnd.nextInt(4), true, 25, false);
+            w.shadowedTreeWrites(1);
+            w.commit();
+        }
+        w.emptyAll();
+        w.commit();
+        w.finishMerges();
+        w.emptyAfterStep.add(w.steps.size() - 1);
+        w.steps.add(new Checkpoint());
+        w.load(200, 12, true);
+        w.commit();
+        w.load(120, 12, true);
+        w.commit();
+        w.tail();
+        return w;
+    }
+
     // ---------------------------------------------------------------- building blocks
 
     /**
@@ -198,6 +229,14 @@ final class MergeWorkload {
      * blind (which go to the buffer or above the segments that hold them).
      */
     private void load(int n, int maxBatch) {
+        load(n, maxBatch, false);
+    }
+
+    /**
+     * The same; {@code changelog}: as a changelog restore writes, every batch unlogged and no tree
+     * puts in between.
+     */
+    private void load(int n, int maxBatch, boolean changelog) {
         List<byte[]> keys = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             keys.add(key(nextKey++));
@@ -215,10 +254,10 @@ final class MergeWorkload {
                 if (rnd.nextInt(4) == 0) {
                     ops.add(new WriteBatch.Op(keys.get(rnd.nextInt(i + len)), null, true));
                 }
-                add(new Batch(ops, rnd.nextBoolean()));
+                add(new Batch(ops, changelog || rnd.nextBoolean()));
             }
             i += len;
-            if (rnd.nextInt(6) == 0) {
+            if (!changelog && rnd.nextInt(6) == 0) {
                 add(new Put(pick(recentBlind), value(false), false));
             }
         }

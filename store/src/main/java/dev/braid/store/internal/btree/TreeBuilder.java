@@ -58,9 +58,8 @@ public final class TreeBuilder {
     private final int leafLimit;
     private final int sepLimit;
     private final List<Level> levels = new ArrayList<>();
-    private LeafNode leaf;
-    private byte[] leafFirst;
-    private byte[] leafLast;
+    private final LeafImage leaf;
+    private boolean leafOpen;
     private long count;
     private final List<Built> leafList; // leaves-only mode: the finished leaves, in order
     private Built pendingLeaf; // finishFrom: the last leaf seen, not yet hung under level 0
@@ -85,22 +84,32 @@ public final class TreeBuilder {
         this.layout = new CellLayout(sink.pageSize());
         this.leafLimit = (int) (layout.pageSize * BulkLoader.FILL);
         this.sepLimit = layout.pageSize - layout.maxCell - 16;
+        this.leaf = new LeafImage(layout.pageSize);
     }
 
     /** Adds a live entry (keys strictly ascending). */
     public void add(byte[] key, byte[] value) throws IOException {
-        boolean keyInBlob = layout.leafKeyInBlob(key.length);
-        boolean valueInBlob = value.length > 0 && layout.leafValueInBlob(key.length, value.length, keyInBlob);
-        int cell = CellLayout.leafCell(key.length, value.length, keyInBlob, valueInBlob);
-        if (leaf != null && leaf.n > 0 && leaf.size + cell > leafLimit) {
+        add(key, 0, key.length, value, 0, value.length);
+    }
+
+    /**
+     * The same from slices (such as a write buffer's arena), which need to stay unchanged only during
+     * the call: the bytes are copied into the leaf's image or a blob.
+     */
+    public void add(byte[] kb, int ko, int kl, byte[] vb, int vo, int vl) throws IOException {
+        boolean keyInBlob = layout.leafKeyInBlob(kl);
+        boolean valueInBlob = vl > 0 && layout.leafValueInBlob(kl, vl, keyInBlob);
+        int cell = CellLayout.leafCell(kl, vl, keyInBlob, valueInBlob);
+        if (leafOpen && leaf.count() > 0 && leaf.size() + cell > leafLimit) {
             finishLeaf();
         }
-        if (leaf == null) {
-            leaf = new LeafNode(pages.nextPages(1), 64);
-            leafFirst = key;
+        if (!leafOpen) {
+            leaf.start(pages.nextPages(1));
+            leafOpen = true;
         }
-        leaf.insert(leaf.n, key, keyInBlob ? blob(key) : null, valueInBlob ? valueBlob(value) : value);
-        leafLast = key;
+        BlobRef keyBlob = keyInBlob ? blob(java.util.Arrays.copyOfRange(kb, ko, ko + kl)) : null;
+        BlobRef valueBlob = valueInBlob ? valueBlob(java.util.Arrays.copyOfRange(vb, vo, vo + vl)) : null;
+        leaf.add(kb, ko, kl, keyBlob, vb, vo, vl, valueBlob);
         count++;
     }
 
@@ -119,11 +128,7 @@ public final class TreeBuilder {
     }
 
     private void finishLeaf() throws IOException {
-        byte[] img = new byte[layout.pageSize];
-        leaf.encode(img);
-        pages.write(leaf.pageNo(), img, 1);
-        Built b = new Built(leaf.pageNo(), Crc.of(img), leafFirst, leafLast);
-        leaf = null;
+        Built b = writeLeaf();
         if (leafList != null) {
             leafList.add(b);
         } else {
@@ -131,12 +136,23 @@ public final class TreeBuilder {
         }
     }
 
+    /** Writes the open leaf and closes it. */
+    private Built writeLeaf() throws IOException {
+        byte[] first = leaf.first();
+        byte[] last = leaf.last();
+        byte[] img = leaf.seal();
+        int crc = Crc.of(img);
+        pages.write(leaf.page(), img, 1); // copied: the image is reused
+        leafOpen = false;
+        return new Built(leaf.page(), crc, first, last);
+    }
+
     /** Leaves-only mode: writes the open leaf (if any) and returns the range's leaves. */
     public Part finishLeaves() throws IOException {
         if (leafList == null) {
             throw new IllegalStateException("not a leaves-only builder");
         }
-        if (leaf != null) {
+        if (leafOpen) {
             finishLeaf();
         }
         pages.finish();
@@ -148,7 +164,7 @@ public final class TreeBuilder {
      * order) and finishes the tree; its runs and spare pages include the parts'.
      */
     public Result finishFrom(List<Part> parts) throws IOException {
-        if (leafList != null || leaf != null || count != 0) {
+        if (leafList != null || leafOpen || count != 0) {
             throw new IllegalStateException("finishFrom needs a fresh builder");
         }
         for (Part p : parts) {
@@ -243,14 +259,11 @@ public final class TreeBuilder {
             top = pendingLeaf; // finishFrom: the last leaf is written already
             pendingLeaf = null;
         } else {
-            if (leaf == null) {
-                leaf = new LeafNode(pages.nextPages(1), 1);
+            if (!leafOpen) {
+                leaf.start(pages.nextPages(1));
+                leafOpen = true;
             }
-            byte[] img = new byte[layout.pageSize];
-            leaf.encode(img);
-            pages.write(leaf.pageNo(), img, 1);
-            top = new Built(leaf.pageNo(), Crc.of(img), leafFirst, leafLast);
-            leaf = null;
+            top = writeLeaf();
         }
         for (int li = 0; li < levels.size(); li++) {
             Level lv = levels.get(li);

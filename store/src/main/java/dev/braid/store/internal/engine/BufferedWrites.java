@@ -26,17 +26,24 @@ final class BufferedWrites {
     private final Pager pager;
     private final MergeJob mergeJob;
     private final boolean backgroundMerges;
+    private final Storage storage;
     private final long limitBytes;
+    private final long growLimitBytes;
     private final long spillLimitBytes;
     private boolean unlogged; // the buffer holds writes of an unlogged batch: it must become a segment
+    private long nextGrowthCheck; // buffer bytes at which growth is looked at again
 
     /**
      * @param limitBytes buffer size at which it is flushed as a segment
+     * @param growLimitBytes the same for unlogged writes into an empty tree, see {@link #mayGrow}
      * @param spillLimitBytes dirty tree pages above which the pager spills them to the log
      */
-    BufferedWrites(WriteBuffer buffer, BTree tree, SegmentSet segs, Pager pager, MergeJob mergeJob,
-                   boolean backgroundMerges, long limitBytes, long spillLimitBytes) {
+    BufferedWrites(WriteBuffer buffer, BTree tree, SegmentSet segs, Pager pager, Storage storage, MergeJob mergeJob,
+                   boolean backgroundMerges, long limitBytes, long growLimitBytes, long spillLimitBytes) {
         this.buffer = buffer;
+        this.storage = storage;
+        this.growLimitBytes = growLimitBytes;
+        this.nextGrowthCheck = limitBytes;
         this.tree = tree;
         this.segs = segs;
         this.pager = pager;
@@ -61,14 +68,33 @@ final class BufferedWrites {
                 || (!segs.isEmpty() && segs.get(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
             pager.cache().reserve(delta);
-            if (buffer.bytes() > limitBytes) {
-                flush(true);
+            if (buffer.bytes() > nextGrowthCheck) {
+                if (mayGrow()) {
+                    nextGrowthCheck = buffer.bytes() + GROWTH_STEP_BYTES;
+                } else {
+                    flush(true);
+                }
             }
         } else if (value == null) {
             tree.delete(key);
         } else {
             tree.put(key, value);
         }
+    }
+
+    /** Growth is looked at again after this many more bytes. */
+    private static final long GROWTH_STEP_BYTES = 1 << 20;
+
+    /**
+     * Whether a buffer past its limit may grow on: it holds unlogged writes into an empty tree (a
+     * restore into a new store), is below {@code growLimitBytes}, and the writes buffered in the whole
+     * memory budget (shared by the stores of a JVM) leave half of it. A restore that fits is then
+     * built straight into the tree at commit ({@link DirectBuild}: its data written once), and a
+     * larger one makes fewer, larger segments for the final fold to merge.
+     */
+    private boolean mayGrow() {
+        return unlogged && buffer.bytes() < growLimitBytes && tree.count() == 0 && !mergeJob.treeFrozen()
+                && pager.cache().headroomBytes() >= pager.cache().capacityBytes() / 2;
     }
 
     /**
@@ -86,20 +112,33 @@ final class BufferedWrites {
         LOG.debug("flushed {} bytes of write buffer as a segment of {} entries in {} ms", charged,
                 seg.info().entries(), (System.nanoTime() - t0) / 1_000_000);
         unlogged = false;
+        nextGrowthCheck = limitBytes;
         if (backgroundMerges) {
             mergeJob.flushed(full);
         }
     }
 
     /**
-     * At commit: a buffer goes into the tree key by key when that is cheaper than a segment (small,
-     * logged, nothing in the merge-tree below it and no fold running); otherwise it becomes a segment.
+     * At commit: into an empty tree with no segment, an unlogged or large buffer is built straight
+     * into the tree ({@link DirectBuild}); a small logged one goes into the tree key by key when that
+     * is cheaper than a segment (nothing in the merge-tree below it, no fold running); anything else
+     * becomes a segment.
      */
     void atCommit() throws IOException {
         if (buffer.isEmpty()) {
             return;
         }
-        if (unlogged || !segs.isEmpty() || mergeJob.treeFrozen() || buffer.bytes() >= SEGMENT_AT_COMMIT_BYTES) {
+        boolean emptyBelow = segs.isEmpty() && tree.count() == 0 && !mergeJob.treeFrozen();
+        if (emptyBelow && (unlogged || buffer.bytes() >= SEGMENT_AT_COMMIT_BYTES)) {
+            long t0 = System.nanoTime();
+            long charged = buffer.bytes();
+            DirectBuild.run(buffer, tree, segs, storage);
+            pager.cache().reserve(buffer.clear());
+            unlogged = false;
+            nextGrowthCheck = limitBytes;
+            LOG.debug("built {} bytes of write buffer straight into the empty tree ({} entries) in {} ms", charged,
+                    tree.count(), (System.nanoTime() - t0) / 1_000_000);
+        } else if (unlogged || !segs.isEmpty() || mergeJob.treeFrozen() || buffer.bytes() >= SEGMENT_AT_COMMIT_BYTES) {
             flush(false);
         } else {
             drain();

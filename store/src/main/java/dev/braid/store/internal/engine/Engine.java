@@ -132,8 +132,10 @@ public final class Engine implements StoreEngine {
             }
         });
         // The buffer is charged to the cache budget, so it may take at most half of it.
-        this.writes = new BufferedWrites(buffer, tree, segs, pager, mergeJob, opts.backgroundMerges(),
-                Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2)), spillLimitBytes);
+        long bufferLimit = Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2));
+        long growLimit = opts.restoreBufferBytes() < 0 ? cap / 2 : Math.min(opts.restoreBufferBytes(), cap / 2);
+        this.writes = new BufferedWrites(buffer, tree, segs, pager, storage, mergeJob, opts.backgroundMerges(),
+                bufferLimit, Math.max(bufferLimit, growLimit), spillLimitBytes);
     }
 
     /** Opens or creates the store in {@code dir}; see {@link Recovery}. */

@@ -547,17 +547,7 @@ final class MergeJob implements Runnable {
             TreeBuilder.Result r = builder.build(inputs, bounds, placement);
             storage.syncPageFile(); // D6
             host.underWriteLock(() -> {
-                int[][] old = {new int[1024]};
-                int[] n = {0};
-                tree.freeAllPages(p -> {
-                    if (n[0] == old[0].length) {
-                        old[0] = java.util.Arrays.copyOf(old[0], n[0] * 2);
-                    }
-                    old[0][n[0]++] = p;
-                });
-                segs.freeTreePages(old[0], n[0]);
-                tree.replaceWith(r.root(), r.rootCrc(), r.count());
-                segs.replace(inputs, null, r.runs(), r.spare());
+                TreeInstall.install(tree, segs, r, inputs);
                 frozen = false;
             });
             installed = true;

@@ -215,38 +215,31 @@ final class SegmentSet {
 
     /** A sink for a job's pages, placed as {@code placement} says; reserved until installed or dropped. */
     ExtentSink sink(Placement placement) {
-        return new ExtentSink() {
-            @Override
-            public Run allocate(int minPages, int wantPages) {
-                writeLock.lock();
-                try {
-                    promote();
-                    Run r = switch (placement) {
-                        case FIRST_FIT -> free.take(minPages, wantPages);
-                        case LOWEST -> free.takeLowest(minPages, wantPages);
-                        case PAST_END -> null;
-                    };
-                    if (r == null) {
-                        r = pager.allocateRun(wantPages);
-                    }
-                    reservations.add(r);
-                    changed = true;
-                    return r;
-                } finally {
-                    writeLock.unlock();
-                }
-            }
+        return new JobSink(this, storage, placement, writeLock, null);
+    }
 
-            @Override
-            public void write(int firstPage, byte[] buf, int off, int pages) throws IOException {
-                storage.writeDirect(firstPage, buf, off, pages);
-            }
+    /**
+     * The same for a build whose thread holds the write lock throughout, and for helper threads it
+     * waits for: they take runs in turn under {@code monitor} instead of the lock.
+     */
+    ExtentSink sinkUnderHeldLock(Placement placement, Object monitor) {
+        return new JobSink(this, storage, placement, null, monitor);
+    }
 
-            @Override
-            public int pageSize() {
-                return pager.pageSize();
-            }
+    /** Takes a run for a job and reserves it (write lock held, see {@link JobSink}). */
+    Run reserveRun(Placement placement, int minPages, int wantPages) throws IOException {
+        promote();
+        Run r = switch (placement) {
+            case FIRST_FIT -> free.take(minPages, wantPages);
+            case LOWEST -> free.takeLowest(minPages, wantPages);
+            case PAST_END -> null;
         };
+        if (r == null) {
+            r = pager.allocateRun(wantPages);
+        }
+        reservations.add(r);
+        changed = true;
+        return r;
     }
 
     /**

@@ -206,11 +206,20 @@ public final class WriteBuffer {
 
     /** Streams the entries in key order as slices of the arena, without copying them. */
     public void forEachSorted(RawEntry action) throws IOException {
+        forEachSorted(0, Integer.MAX_VALUE, action);
+    }
+
+    /**
+     * The same for the entries from index {@code from} (inclusive) to {@code to} (exclusive, capped at
+     * {@link #distinctKeys}) of the key order. Several threads may stream parts of one buffer while
+     * its writer waits for them.
+     */
+    public void forEachSorted(int from, int to, RawEntry action) throws IOException {
         int[] o = order();
-        int n = o.length;
+        int n = Math.min(to, o.length);
         long touched = 0;
-        for (int i = 0; i < n; i++) {
-            if ((i & (AHEAD - 1)) == 0) {
+        for (int i = from; i < n; i++) {
+            if (((i - from) & (AHEAD - 1)) == 0) {
                 // Records in key order lie scattered over the arena: load the table entries and
                 // then the records a few steps ahead, eight independent loads at a time, so that
                 // their cache misses overlap instead of stalling one record after the other.
