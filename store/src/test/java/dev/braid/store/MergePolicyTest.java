@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MergePolicyTest {
     private static final int BUFFER = 16 * 1024;
-    /** Records of {@link #key}/{@link #value} that fill one write buffer (12 + 10 bytes + 40 charged). */
-    private static final int PER_FLUSH = BUFFER / 62 + 1;
+    /** Records of {@link #key}/{@link #value} that fill one write buffer (12 + 10 bytes + 48 charged). */
+    private static final int PER_FLUSH = BUFFER / 70 + 1;
 
     @TempDir
     Path dir;

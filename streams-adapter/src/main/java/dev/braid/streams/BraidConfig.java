@@ -22,6 +22,8 @@ import org.apache.kafka.common.config.ConfigException;
  *   <tr><td>{@value #PAGE_SIZE_BYTES}</td><td>4096</td><td>page size of new stores</td></tr>
  *   <tr><td>{@value #DURABILITY}</td><td>NORMAL</td><td>NORMAL or FULL, see {@link Durability}</td></tr>
  *   <tr><td>{@value #WRITE_BUFFER_BYTES}</td><td>16 MiB</td><td>blind-write buffer of restores</td></tr>
+ *   <tr><td>{@value #RESTORE_BUFFER_BYTES}</td><td>-1: half the budget</td><td>how far a restore's buffer
+ *       may grow into a new store (0: not at all), see {@link BraidOptions#restoreBufferBytes()}</td></tr>
  * </table>
  */
 final class BraidConfig {
@@ -31,6 +33,7 @@ final class BraidConfig {
     static final String PAGE_SIZE_BYTES = "braid.page.size.bytes";
     static final String DURABILITY = "braid.durability";
     static final String WRITE_BUFFER_BYTES = "braid.write.buffer.bytes";
+    static final String RESTORE_BUFFER_BYTES = "braid.restore.buffer.bytes";
 
     private static final long MIN_MEMORY_BYTES = 64L << 20;
 
@@ -39,14 +42,16 @@ final class BraidConfig {
     private final int pageSizeBytes;
     private final Durability durability;
     private final long writeBufferBytes;
+    private final long restoreBufferBytes;
 
     private BraidConfig(long memoryBytes, boolean memoryShared, int pageSizeBytes, Durability durability,
-                        long writeBufferBytes) {
+                        long writeBufferBytes, long restoreBufferBytes) {
         this.memoryBytes = memoryBytes;
         this.memoryShared = memoryShared;
         this.pageSizeBytes = pageSizeBytes;
         this.durability = durability;
         this.writeBufferBytes = writeBufferBytes;
+        this.restoreBufferBytes = restoreBufferBytes;
     }
 
     /**
@@ -60,7 +65,8 @@ final class BraidConfig {
                 boolValue(appConfigs, MEMORY_SHARED, true),
                 (int) longValue(appConfigs, PAGE_SIZE_BYTES, 4096),
                 durabilityValue(appConfigs),
-                longValue(appConfigs, WRITE_BUFFER_BYTES, 16L << 20));
+                longValue(appConfigs, WRITE_BUFFER_BYTES, 16L << 20),
+                longValue(appConfigs, RESTORE_BUFFER_BYTES, -1));
     }
 
     /**
@@ -73,7 +79,8 @@ final class BraidConfig {
             BraidOptions.Builder b = BraidOptions.builder()
                     .pageSizeBytes(overrides.pageSizeBytes() != null ? overrides.pageSizeBytes() : pageSizeBytes)
                     .durability(overrides.durability() != null ? overrides.durability() : durability)
-                    .writeBufferBytes(overrides.writeBufferBytes() != null ? overrides.writeBufferBytes() : writeBufferBytes);
+                    .writeBufferBytes(overrides.writeBufferBytes() != null ? overrides.writeBufferBytes() : writeBufferBytes)
+                    .restoreBufferBytes(restoreBufferBytes);
             return b.cache(cache(overrides)).build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("invalid Braid store setting (" + overrides + "): " + e.getMessage());

@@ -20,14 +20,17 @@ class BraidConfigTest {
         assertEquals(4096, o.pageSizeBytes());
         assertEquals(Durability.NORMAL, o.durability());
         assertEquals(16L << 20, o.writeBufferBytes());
+        assertEquals(-1, o.restoreBufferBytes(), "a restore's buffer may grow to half the budget");
         assertTrue(o.cache().capacityBytes() >= 64L << 20);
     }
 
     @Test
     void propertiesAreReadAsStringsOrNumbers() {
         BraidOptions o = BraidConfig.from(Map.of(BraidConfig.PAGE_SIZE_BYTES, "8192", BraidConfig.DURABILITY, "full",
-                BraidConfig.WRITE_BUFFER_BYTES, 1L << 20, BraidConfig.MEMORY_BYTES, "33554432"))
+                BraidConfig.WRITE_BUFFER_BYTES, 1L << 20, BraidConfig.MEMORY_BYTES, "33554432",
+                BraidConfig.RESTORE_BUFFER_BYTES, "0"))
                 .toOptions(BraidStoreOptions.defaults());
+        assertEquals(0, o.restoreBufferBytes());
         assertEquals(8192, o.pageSizeBytes());
         assertEquals(Durability.FULL, o.durability());
         assertEquals(1L << 20, o.writeBufferBytes());
@@ -63,6 +66,8 @@ class BraidConfigTest {
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.DURABILITY, "SOMETIMES")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.MEMORY_SHARED, "maybe")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.PAGE_SIZE_BYTES, "3000"))
+                .toOptions(BraidStoreOptions.defaults()));
+        assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.RESTORE_BUFFER_BYTES, "12"))
                 .toOptions(BraidStoreOptions.defaults()));
     }
 }

@@ -21,7 +21,7 @@ import java.util.List;
  */
 final class DirectBuild {
     /** Buffers with at least this many keys are built in parallel ranges. */
-    static int parallelMinEntries = 200_000;
+    static int parallelMinEntries = 64 * 1024;
 
     private DirectBuild() {
     }
@@ -36,14 +36,24 @@ final class DirectBuild {
         long pages = buffer.bytes() * 5 / 4 / storage.pageSize() / parts + 16;
         int hint = (int) Math.min(parts == 1 ? RunWriter.RUN_PAGES : RunWriter.RUN_PAGES / 4, pages);
         Object monitor = new Object();
+        EarlySync early = parts == 1 ? null : new EarlySync(storage);
         ExtentSink sink = segs.sinkUnderHeldLock(Placement.FIRST_FIT, monitor);
+        if (early != null) {
+            sink = early.counting(sink);
+        }
         TreeBuilder.Result r;
-        if (parts == 1) {
-            TreeBuilder b = new TreeBuilder(sink, hint);
-            buffer.forEachSorted(0, n, live(b));
-            r = b.finish();
-        } else {
-            r = new TreeBuilder(sink, 16).finishFrom(List.of(buildParts(buffer, n, parts, sink, hint)));
+        try {
+            if (parts == 1) {
+                TreeBuilder b = new TreeBuilder(sink, hint);
+                buffer.forEachSorted(0, n, live(b));
+                r = b.finish();
+            } else {
+                r = new TreeBuilder(sink, 16).finishFrom(List.of(buildParts(buffer, n, parts, sink, hint)));
+            }
+        } finally {
+            if (early != null) {
+                early.stop();
+            }
         }
         storage.syncPageFile(); // D6: the tree is on disk before the commit names its root
         TreeInstall.install(tree, segs, r, List.of());

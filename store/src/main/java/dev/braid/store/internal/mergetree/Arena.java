@@ -22,6 +22,7 @@ final class Arena {
     private int curIndex;
     private int curPos;
     private long[] refs = new long[1024]; // chunk index << 32 | offset of the record's header
+    private long[] heads = new long[1024]; // the first eight key bytes of each record (window, depth 0)
     private int count;
     private long chunkBytes;
 
@@ -55,8 +56,10 @@ final class Arena {
         }
         if (count == refs.length) {
             refs = Arrays.copyOf(refs, count * 2);
+            heads = Arrays.copyOf(heads, count * 2);
         }
         refs[count] = (long) chunk << 32 | off;
+        heads[count] = Bytes.window(key, 0, key.length); // the sort reads these, not the scattered records
         return count++;
     }
 
@@ -89,7 +92,7 @@ final class Arena {
 
     /** Heap bytes held: the chunks and the record table. */
     long heapBytes() {
-        return chunkBytes + refs.length * 8L;
+        return chunkBytes + refs.length * 16L;
     }
 
     byte[] chunk(int rec) {
@@ -150,6 +153,9 @@ final class Arena {
 
     /** Key bytes {@code [depth, depth + 8)} as a big-endian long, zero past the key's end. */
     long window(int rec, int depth) {
+        if (depth == 0) {
+            return heads[rec];
+        }
         return Bytes.window(chunk(rec), keyOff(rec) + depth, keyLen(rec) - depth);
     }
 }

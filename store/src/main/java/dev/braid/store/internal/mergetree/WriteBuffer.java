@@ -23,10 +23,10 @@ public final class WriteBuffer {
     /** The value of a deleted key. Compared by identity, never handed out. */
     public static final byte[] TOMBSTONE = new byte[0];
     /**
-     * Heap bytes charged per record on top of its key and value: its arena header and table slot,
-     * its share of the hash index, and the sort's scratch arrays at flush.
+     * Heap bytes charged per record on top of its key and value: its arena header, table slot and
+     * key head, its share of the hash index, and the sort's scratch arrays at flush.
      */
-    static final int RECORD_OVERHEAD = 40;
+    static final int RECORD_OVERHEAD = 48;
     /** Records loaded ahead at a time by {@link #forEachSorted}. */
     private static final int AHEAD = 8;
     @SuppressWarnings("unused")
