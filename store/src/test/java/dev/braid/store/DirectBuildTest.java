@@ -88,7 +88,10 @@ class DirectBuildTest {
         }
     }
 
-    /** With an 8 MiB budget the buffer stops growing at half of it: segments are written. */
+    /**
+     * With an 8 MiB budget the buffer stops growing at half of it: a segment is written, and the
+     * buffers after it keep the usual size.
+     */
     @Test
     void growthStaysWithinHalfTheBudget() {
         BraidOptions opts = BraidOptions.builder().cacheBytes(8L << 20).writeBufferBytes(256 << 10).build();
@@ -96,11 +99,18 @@ class DirectBuildTest {
         Random rnd = new Random(7);
         try (Braid b = Braid.open(dir, opts)) {
             long maxBuffer = 0;
+            long maxAfterFirstSegment = 0;
             for (int batch = 0; batch < 200; batch++) {
+                boolean segmentBefore = b.stats().segments() + b.stats().merges() > 0;
                 restoreBatch(b, rnd, model, 1000);
                 maxBuffer = Math.max(maxBuffer, b.stats().writeBufferBytes());
+                if (segmentBefore) {
+                    maxAfterFirstSegment = Math.max(maxAfterFirstSegment, b.stats().writeBufferBytes());
+                }
                 assertTrue(b.stats().memoryUsedBytes() <= (8L << 20) * 11 / 10, "within the budget");
             }
+            assertTrue(maxAfterFirstSegment <= (256 << 10) + 200_000,
+                    "a restore that did not fit continues with buffers of the usual size: " + maxAfterFirstSegment);
             assertTrue(maxBuffer > 1L << 20, "it grew past 256 KiB: " + maxBuffer);
             assertTrue(maxBuffer <= (4L << 20) + (1 << 20) + 200_000, "at most half the budget (+ a step): "
                     + maxBuffer);

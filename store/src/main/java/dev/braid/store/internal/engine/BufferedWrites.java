@@ -86,15 +86,17 @@ final class BufferedWrites {
     private static final long GROWTH_STEP_BYTES = 1 << 20;
 
     /**
-     * Whether a buffer past its limit may grow on: it holds unlogged writes into an empty tree (a
-     * restore into a new store), is below {@code growLimitBytes}, and the writes buffered in the whole
-     * memory budget (shared by the stores of a JVM) leave half of it. A restore that fits is then
-     * built straight into the tree at commit ({@link DirectBuild}: its data written once), and a
-     * larger one makes fewer, larger segments for the final fold to merge.
+     * Whether a buffer past its limit may grow on: it holds unlogged writes with nothing below them
+     * (an empty tree, no segment: a restore into a new store), is below {@code growLimitBytes}, and
+     * the writes buffered in the whole memory budget (shared by the stores of a JVM) leave half of
+     * it. A restore that fits is then built straight into the tree at commit ({@link DirectBuild}:
+     * its data written once). One that does not fit writes one large segment and continues with
+     * buffers of the usual size: large flushes cost more a record (their records lie scattered over
+     * more memory), and the last one would be flushed by the commit itself.
      */
     private boolean mayGrow() {
-        return unlogged && buffer.bytes() < growLimitBytes && tree.count() == 0 && !mergeJob.treeFrozen()
-                && pager.cache().headroomBytes() >= pager.cache().capacityBytes() / 2;
+        return unlogged && buffer.bytes() < growLimitBytes && tree.count() == 0 && segs.isEmpty()
+                && !mergeJob.treeFrozen() && pager.cache().headroomBytes() >= pager.cache().capacityBytes() / 2;
     }
 
     /**
