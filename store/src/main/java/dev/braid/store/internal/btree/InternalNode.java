@@ -25,6 +25,11 @@ final class InternalNode extends Page {
     int[] children;
     int[] childCrcs;
     int size = CellLayout.NODE_HEADER;
+    /** Nodes with at least this many separators are searched by {@link KeyHeads}. */
+    static final int HEADS_MIN = 8;
+    // The search aid over the separators (KeyHeads): built by the first search after a change (a
+    // benign race between readers: each builds the same immutable object), dropped by every change.
+    private volatile KeyHeads heads;
 
     InternalNode(int pageNo, int capacity) {
         super(pageNo);
@@ -41,11 +46,49 @@ final class InternalNode extends Page {
 
     /** The child whose range holds {@code key}: the number of separators at or below it (B2). */
     int childIndex(byte[] key) {
+        if (n >= HEADS_MIN) {
+            KeyHeads h = heads;
+            if (h == null) {
+                h = KeyHeads.ofKeys(keys, n);
+                heads = h;
+            }
+            return childIndexByHeads(key, h);
+        }
         int lo = 0;
         int hi = n;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (Arrays.compareUnsigned(keys[mid], key) <= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * The same by the separators' heads: a key outside their shared prefix is below or above them
+     * all; otherwise the binary search compares eight-byte heads in one {@code long[]} and reads a
+     * separator only where heads tie.
+     */
+    private int childIndexByHeads(byte[] key, KeyHeads h) {
+        int p = h.prefixLen;
+        int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), keys[0], 0, p);
+        if (c != 0) {
+            return c < 0 ? 0 : n; // a key that is a proper prefix of the shared prefix is the smaller
+        }
+        long hk = KeyHeads.head(key, 0, key.length, p);
+        long[] hs = h.heads;
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int cmp = Long.compareUnsigned(hs[mid], hk);
+            if (cmp == 0) {
+                cmp = Arrays.compareUnsigned(keys[mid], key);
+            }
+            if (cmp <= 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -64,6 +107,7 @@ final class InternalNode extends Page {
 
     /** Inserts separator {@code i} with its right child at {@code i + 1}. */
     void insert(int i, byte[] key, BlobRef blob, int rightChild, int rightCrc) {
+        heads = null;
         if (n == keys.length) {
             grow();
         }
@@ -81,6 +125,7 @@ final class InternalNode extends Page {
 
     /** Inserts separator 0 with its left child at 0 (used when borrowing from a left sibling). */
     void insertFirst(byte[] key, BlobRef blob, int leftChild, int leftCrc) {
+        heads = null;
         if (n == keys.length) {
             grow();
         }
@@ -98,6 +143,7 @@ final class InternalNode extends Page {
 
     /** Removes separator {@code i} and the child to its right ({@code i + 1}). */
     void removeRight(int i) {
+        heads = null;
         size -= cellSize(i);
         System.arraycopy(keys, i + 1, keys, i, n - i - 1);
         System.arraycopy(keyBlobs, i + 1, keyBlobs, i, n - i - 1);
@@ -110,6 +156,7 @@ final class InternalNode extends Page {
 
     /** Removes separator 0 and child 0. */
     void removeFirst() {
+        heads = null;
         size -= cellSize(0);
         System.arraycopy(keys, 1, keys, 0, n - 1);
         System.arraycopy(keyBlobs, 1, keyBlobs, 0, n - 1);
@@ -121,6 +168,7 @@ final class InternalNode extends Page {
     }
 
     void setKey(int i, byte[] key, BlobRef blob) {
+        heads = null;
         size -= cellSize(i);
         keys[i] = key;
         keyBlobs[i] = blob;

@@ -4,7 +4,7 @@ import dev.braid.store.internal.format.Bytes;
 import java.util.Arrays;
 
 /**
- * The search aid of a packed leaf: the length of the prefix its keys share, and for each key the
+ * The search aid of a packed leaf (and of an internal node's separators): the length of the prefix its keys share, and for each key the
  * eight bytes that follow that prefix (big-endian, zero past the key's end) in one {@code long[]}.
  * A binary search then compares longs in a few adjacent cache lines instead of touching a key in a
  * different line of the page at every probe (one cache miss each on a leaf that is not in the CPU's
@@ -32,6 +32,20 @@ final class KeyHeads {
         long[] h = new long[n];
         for (int i = 0; i < n; i++) {
             h[i] = head(img, keyOff[i], keyLen[i], prefix);
+        }
+        return new KeyHeads(prefix, h);
+    }
+
+    /** The heads of the {@code n > 0} keys {@code keys[0..n)}, in order (an internal node's separators). */
+    static KeyHeads ofKeys(byte[][] keys, int n) {
+        byte[] first = keys[0];
+        byte[] last = keys[n - 1];
+        int max = Math.min(first.length, last.length);
+        int p = Arrays.mismatch(first, 0, max, last, 0, max);
+        int prefix = p < 0 ? max : p;
+        long[] h = new long[n];
+        for (int i = 0; i < n; i++) {
+            h[i] = head(keys[i], 0, keys[i].length, prefix);
         }
         return new KeyHeads(prefix, h);
     }
