@@ -28,8 +28,8 @@ class DirectBuildTest {
     Path dir;
 
     /**
-     * 250,000 records in unlogged batches of 1,000 (with overwrites, deletes, values and keys large
-     * enough for blobs): no segment is ever written, the buffer grows far past its 1 MiB, and the
+     * 250,000 records in unlogged batches of 1,000 (with overwrites, deletes, values of about a page,
+     * values and keys large enough for blobs): no segment is ever written, the buffer grows far past its 1 MiB, and the
      * commit builds the tree (in parallel ranges: 250,000 keys is above the threshold) writing the
      * data about once. Every entry reads back, before and after a reopen; {@code check()} is clean.
      */
@@ -50,7 +50,8 @@ class DirectBuildTest {
                         model.remove(k);
                         continue;
                     }
-                    byte[] v = new byte[rnd.nextInt(500) == 0 ? 5000 + rnd.nextInt(20_000) : 8 + rnd.nextInt(24)];
+                    byte[] v = new byte[rnd.nextInt(250) > 0 ? 8 + rnd.nextInt(24) // a page-sized value or a blob now and then
+                            : rnd.nextBoolean() ? 1100 + rnd.nextInt(3000) : 5000 + rnd.nextInt(20_000)];
                     rnd.nextBytes(v);
                     wb.blindPut(k, v);
                     model.put(k, v);

@@ -108,7 +108,8 @@ public final class TreeBuilder {
             leafOpen = true;
         }
         BlobRef keyBlob = keyInBlob ? blob(java.util.Arrays.copyOfRange(kb, ko, ko + kl)) : null;
-        BlobRef valueBlob = valueInBlob ? valueBlob(java.util.Arrays.copyOfRange(vb, vo, vo + vl)) : null;
+        BlobRef valueBlob = !valueInBlob ? null : vl <= layout.pageSize ? valuePage(vb, vo, vl)
+                : valueBlob(java.util.Arrays.copyOfRange(vb, vo, vo + vl));
         leaf.add(kb, ko, kl, keyBlob, vb, vo, vl, valueBlob);
         count++;
     }
@@ -119,6 +120,17 @@ public final class TreeBuilder {
 
     private BlobRef valueBlob(byte[] data) throws IOException {
         return BlobStore.writeValue(data, layout.pageSize, () -> pages.nextPages(1), this::writeImages);
+    }
+
+    /**
+     * A value of at most a page as one data page that the cell references directly (as
+     * {@link BlobStore#writeValue} writes it), written from the slice without an image of its own.
+     */
+    private BlobRef valuePage(byte[] vb, int vo, int vl) throws IOException {
+        int page = pages.nextPages(1);
+        int crc = Crc.ofPadded(vb, vo, vl, layout.pageSize);
+        pages.writePadded(page, vb, vo, vl);
+        return new BlobRef(page, crc, vl, true);
     }
 
     private void writeImages(List<PageIo.Image> images) throws IOException {

@@ -94,6 +94,23 @@ public final class RunWriter {
         outPages += pages;
     }
 
+    /**
+     * Writes one page at {@code page} whose image is {@code buf[off, off + len)} followed by zeros
+     * (batched, copied straight from the caller's slice).
+     */
+    public void writePadded(int page, byte[] buf, int off, int len) throws IOException {
+        if (outPages > 0 && (outFirst + outPages != page || outPages + 1 > WRITE_PAGES)) {
+            drain();
+        }
+        if (outPages == 0) {
+            outFirst = page;
+        }
+        int at = outPages * pageSize;
+        System.arraycopy(buf, off, out, at, len);
+        java.util.Arrays.fill(out, at + len, at + pageSize, (byte) 0);
+        outPages++;
+    }
+
     private void drain() throws IOException {
         if (outPages > 0) {
             sink.write(outFirst, out, 0, outPages);
