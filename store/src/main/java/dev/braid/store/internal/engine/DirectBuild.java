@@ -63,47 +63,10 @@ final class DirectBuild {
     private static TreeBuilder.Part[] buildParts(WriteBuffer buffer, int n, int parts, ExtentSink sink, int hint)
             throws IOException {
         TreeBuilder.Part[] built = new TreeBuilder.Part[parts];
-        Throwable[] errors = new Throwable[parts];
-        Thread[] threads = new Thread[parts];
-        for (int i = 1; i < parts; i++) {
-            int p = i;
-            threads[i] = new Thread(() -> {
-                try {
-                    built[p] = leaves(buffer, n, p, parts, sink, hint);
-                } catch (Throwable t) {
-                    errors[p] = t;
-                }
-            }, Thread.currentThread().getName() + "-build" + i);
-            threads[i].setDaemon(true);
-            threads[i].start();
-        }
-        try {
-            built[0] = leaves(buffer, n, 0, parts, sink, hint);
-        } catch (Throwable t) {
-            errors[0] = t;
-        }
-        boolean interrupted = false;
-        for (int i = 1; i < parts; i++) {
-            while (true) {
-                try {
-                    threads[i].join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the helpers hold no lock: let them finish, then report it
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Throwable[] errors = ParallelParts.run(parts, Thread.currentThread().getName() + "-build",
+                p -> built[p] = leaves(buffer, n, p, parts, sink, hint), () -> { });
         for (Throwable t : errors) {
-            if (t instanceof IOException io) {
-                throw io;
-            } else if (t instanceof RuntimeException re) {
-                throw re;
-            } else if (t instanceof Error er) {
-                throw er;
-            }
+            ParallelParts.rethrow(t);
         }
         return built;
     }

@@ -86,61 +86,24 @@ final class FoldBuilder {
             throws IOException {
         int n = bounds.length + 1;
         TreeBuilder.Part[] parts = new TreeBuilder.Part[n];
-        Throwable[] errors = new Throwable[n];
-        Thread[] threads = new Thread[n];
         abortParts = false;
-        for (int i = 1; i < n; i++) {
-            int p = i;
-            Runnable part = () -> {
-                try {
-                    TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement), Math.max(16, runHint / n));
-                    buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
-                    parts[p] = lb.finishLeaves();
-                } catch (Throwable t) {
-                    errors[p] = t;
-                    abortParts = true;
-                }
-            };
-            threads[i] = new Thread(part, threadName + "-part" + i);
-            threads[i].setDaemon(true);
-            threads[i].start();
-        }
-        try {
-            TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement), Math.max(16, runHint / n));
-            buildRange(inputs, null, bounds[0], lb);
-            parts[0] = lb.finishLeaves();
-        } catch (Throwable t) {
-            errors[0] = t;
-            abortParts = true;
-        }
-        boolean interrupted = false;
-        for (int i = 1; i < n; i++) {
-            while (true) {
-                try {
-                    threads[i].join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    abortParts = true;
-                }
+        Throwable[] errors = ParallelParts.run(n, threadName + "-part", p -> {
+            try {
+                TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement), Math.max(16, runHint / n));
+                buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
+                parts[p] = lb.finishLeaves();
+            } catch (Throwable t) {
+                abortParts = true;
+                throw t;
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        }, () -> abortParts = true);
         Throwable first = null;
         for (Throwable t : errors) {
             if (t != null && (first == null || first instanceof JobAbandoned)) {
                 first = t; // a real failure outranks the abandons it caused
             }
         }
-        if (first instanceof IOException io) {
-            throw io;
-        } else if (first instanceof RuntimeException re) {
-            throw re;
-        } else if (first instanceof Error er) {
-            throw er;
-        }
+        ParallelParts.rethrow(first);
         return new TreeBuilder(segs.sink(placement), 16).finishFrom(List.of(parts));
     }
 
