@@ -10,6 +10,8 @@ public abstract class Page {
     private final int pageNo;
     /** True while the page is in its store's dirty set; written by the store's writer only. */
     boolean dirty;
+    /** CLOCK's referenced flag while the page is in the {@link PageCache}: a racy hint. */
+    volatile boolean referenced;
 
     protected Page(int pageNo) {
         this.pageNo = pageNo;

@@ -1,6 +1,8 @@
 package dev.braid.store.internal.page;
 
 import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,19 +20,23 @@ import java.util.concurrent.atomic.LongAdder;
 public final class PageCache {
     private static final double PROBATION_SHARE = 0.25;
 
-    /** A cached page with its CLOCK state; the flags are racy hints, which CLOCK tolerates. */
+    /**
+     * A cached page with its CLOCK state (the referenced flag is on the page, so a hit through a
+     * {@link PageTable} can set it); the flags are racy hints, which CLOCK tolerates.
+     */
     private static final class Slot {
         final long key;
         final Page page;
         final long bytes;
-        volatile boolean referenced;
+        final PageTable table;
         boolean protectedQueue;
         boolean removed;
 
-        Slot(long key, Page page) {
+        Slot(long key, Page page, PageTable table) {
             this.key = key;
             this.page = page;
             this.bytes = page.heapBytes();
+            this.table = table;
         }
     }
 
@@ -45,6 +51,7 @@ public final class PageCache {
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private int nextStoreId = 1;
+    private final HashMap<Integer, PageTable> tables = new HashMap<>();
 
     public PageCache(long capacityBytes) {
         this.capacityBytes = capacityBytes;
@@ -59,6 +66,18 @@ public final class PageCache {
         return nextStoreId++;
     }
 
+    /**
+     * A table of {@code storeId}'s pages in memory, kept by this cache from now on: its cached pages
+     * enter and leave it with the cache, its dirty pages with {@link #adoptDirty} and
+     * {@link #remove}. The store looks pages up there ({@link PageTable#get}) instead of calling
+     * {@link #get}.
+     */
+    public synchronized PageTable newTable(int storeId) {
+        PageTable t = new PageTable();
+        tables.put(storeId, t);
+        return t;
+    }
+
     /** The page if cached (counting a hit), else null (counting a miss). Lock-free. */
     public Page get(int storeId, int pageNo) {
         Slot s = map.get(key(storeId, pageNo));
@@ -66,31 +85,79 @@ public final class PageCache {
             misses.increment();
             return null;
         }
-        if (!s.referenced) {
-            s.referenced = true;
+        hit(s.page);
+        return s.page;
+    }
+
+    /** Counts a hit on a cached page found through a {@link PageTable}. Lock-free. */
+    void hit(Page p) {
+        if (!p.referenced) {
+            p.referenced = true;
         }
         hits.increment();
-        return s.page;
+    }
+
+    /** Counts a miss of a lookup through a {@link PageTable}. */
+    void miss() {
+        misses.increment();
     }
 
     /** Caches a clean page (replacing any cached copy) and evicts to stay within budget. */
     public synchronized void put(int storeId, Page page) {
+        insert(storeId, page);
+        evict();
+    }
+
+    private void insert(int storeId, Page page) {
         long k = key(storeId, page.pageNo());
-        Slot s = new Slot(k, page);
+        PageTable t = tables.get(storeId);
+        Slot s = new Slot(k, page, t);
         Slot old = map.put(k, s);
         if (old != null) {
             unlink(old);
         }
+        if (t != null) {
+            reservedBytes += t.set(page);
+        }
         probation.addLast(s);
         probationBytes += s.bytes;
+    }
+
+    /**
+     * Caches pages that were dirty and are clean now (a commit), releasing {@code releasedBytes}
+     * reserved for them first, then evicting once.
+     */
+    synchronized void putAll(int storeId, Collection<Page> pages, long releasedBytes) {
+        reservedBytes -= releasedBytes;
+        for (Page p : pages) {
+            insert(storeId, p);
+        }
         evict();
     }
 
-    /** Drops the cached copy of a page, if any. */
+    /**
+     * Takes a page of {@code storeId} out of the cache (P1) into the store's table as a dirty page,
+     * reserving {@code bytes} for it.
+     */
+    synchronized void adoptDirty(int storeId, Page page, long bytes) {
+        Slot old = map.remove(key(storeId, page.pageNo()));
+        if (old != null) {
+            unlink(old);
+        }
+        PageTable t = tables.get(storeId);
+        reservedBytes += bytes + t.set(page);
+        evict();
+    }
+
+    /** Drops the cached copy of a page, if any, and the page from the store's table. */
     public synchronized void remove(int storeId, int pageNo) {
         Slot old = map.remove(key(storeId, pageNo));
         if (old != null) {
             unlink(old);
+        }
+        PageTable t = tables.get(storeId);
+        if (t != null) {
+            reservedBytes -= t.clear(pageNo, null);
         }
     }
 
@@ -111,6 +178,10 @@ public final class PageCache {
 
     /** Drops every page of one store (when it closes). */
     public synchronized void removeStore(int storeId) {
+        PageTable t = tables.remove(storeId);
+        if (t != null) {
+            reservedBytes -= t.clearAll();
+        }
         map.values().removeIf(s -> {
             if ((int) (s.key >>> 32) == storeId) {
                 unlink(s);
@@ -148,8 +219,8 @@ public final class PageCache {
                 deadSlots--;
                 continue;
             }
-            if (s.referenced && spins++ < 1_000_000) {
-                s.referenced = false;
+            if (s.page.referenced && spins++ < 1_000_000) {
+                s.page.referenced = false;
                 if (fromProbation) { // hit while on probation: promote
                     probationBytes -= s.bytes;
                     protectedBytes += s.bytes;
@@ -160,6 +231,9 @@ public final class PageCache {
             }
             s.removed = true;
             map.remove(s.key, s);
+            if (s.table != null) {
+                reservedBytes -= s.table.clear(s.page.pageNo(), s.page);
+            }
             if (s.protectedQueue) {
                 protectedBytes -= s.bytes;
             } else {

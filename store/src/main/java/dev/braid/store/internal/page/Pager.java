@@ -13,9 +13,9 @@ import java.util.Map;
 /**
  * Hands out the pages of one store and tracks the open transaction's changes.
  *
- * <p>A page is found, in order, in the dirty set (changed in this transaction, in memory), the
- * shared {@link PageCache} (clean), or read through {@link PageIo} and verified against the
- * checksum its parent holds. Pages changed in this transaction ("transaction pages") are either
+ * <p>A page is found in the store's {@link PageTable} (its dirty pages, changed in this
+ * transaction, and its clean pages in the shared {@link PageCache}), or read through {@link PageIo}
+ * and verified against the checksum its parent holds. Pages changed in this transaction ("transaction pages") are either
  * dirty or spilled: written to the log as uncommitted frames to keep memory within budget, with
  * their checksum remembered here.
  *
@@ -33,6 +33,7 @@ public final class Pager {
     private final PageIo io;
     private final int pageSize;
     private final long pageCost;
+    private final PageTable table;
     private final LinkedHashMap<Integer, Page> dirty = new LinkedHashMap<>();
     private final HashMap<Integer, Integer> spilled = new HashMap<>();
     private final FreeList freeList;
@@ -42,6 +43,7 @@ public final class Pager {
     public Pager(PageCache cache, PageIo io, int pageSize, int pageCount, FreeList freeList) {
         this.cache = cache;
         this.storeId = cache.newStoreId();
+        this.table = cache.newTable(storeId);
         this.io = io;
         this.pageSize = pageSize;
         this.pageCost = 3L * pageSize / 2; // decoded node: its bytes plus array headers
@@ -76,14 +78,14 @@ public final class Pager {
      * is a transaction page (P2).
      */
     public Page get(int pageNo, int expectedCrc) throws IOException {
-        Page p = dirty.isEmpty() ? null : dirty.get(pageNo);
+        Page p = table.get(pageNo);
         if (p != null) {
+            if (!p.dirty) {
+                cache.hit(p);
+            }
             return p;
         }
-        p = cache.get(storeId, pageNo);
-        if (p != null) {
-            return p;
-        }
+        cache.miss();
         if (pageNo <= 0 || pageNo >= pageCount) {
             throw io.corrupt(pageNo, "page number " + pageNo + " is outside the file (" + pageCount + " pages)");
         }
@@ -120,11 +122,10 @@ public final class Pager {
         if (p.dirty) {
             return;
         }
-        cache.remove(storeId, p.pageNo()); // P1
         p.dirty = true;
         spilled.remove(p.pageNo());
         dirty.put(p.pageNo(), p);
-        cache.reserve(pageCost);
+        cache.adoptDirty(storeId, p, pageCost); // P1
     }
 
     /**
@@ -135,7 +136,7 @@ public final class Pager {
         p.dirty = true;
         spilled.remove(p.pageNo());
         dirty.put(p.pageNo(), p);
-        cache.reserve(pageCost);
+        cache.adoptDirty(storeId, p, pageCost);
     }
 
     /** Whether {@code pageNo} changed in the open transaction (dirty or spilled). */
@@ -248,9 +249,8 @@ public final class Pager {
             Page p = pages.get(i);
             p.dirty = false;
             spilled.put(p.pageNo(), Crc.of(images.get(i).bytes()));
-            cache.put(storeId, p);
         }
-        cache.reserve(-pages.size() * pageCost);
+        cache.putAll(storeId, pages, pages.size() * pageCost);
     }
 
     /** The checksum of a spilled, unchanged transaction page, or null if it is not spilled. */
@@ -267,9 +267,8 @@ public final class Pager {
     public void committed() {
         for (Page p : dirty.values()) {
             p.dirty = false;
-            cache.put(storeId, p);
         }
-        cache.reserve(-dirty.size() * pageCost);
+        cache.putAll(storeId, dirty.values(), dirty.size() * pageCost);
         dirty.clear();
         spilled.clear();
     }
