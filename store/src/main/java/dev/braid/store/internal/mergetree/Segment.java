@@ -111,21 +111,48 @@ public final class Segment {
     }
 
     /**
-     * Up to {@code parts - 1} ascending keys that cut this segment into about equal key ranges (the
-     * first keys of its root's children); none when its root is a data block. A parallel merge uses
-     * them as range bounds.
+     * Up to {@code parts - 1} ascending keys that cut this segment into about equal key ranges; none
+     * when its root is a data block. Reads the index level by level until a level has at least 64
+     * entries a part (or is the one above the data blocks), then cuts that level's entries evenly:
+     * each entry stands for a child about as full as the others (only the last child of a level may
+     * be partly filled), so the cuts are even within one child in 64. The root alone would not do: it
+     * may have two children, one of them nearly empty. A parallel merge uses the keys as range bounds.
      */
     public byte[][] splitKeys(int parts) throws IOException {
         SegmentBlock root = root(false);
         if (root.isData() || parts < 2) {
             return new byte[0][];
         }
+        java.util.List<SegmentBlock> level = java.util.List.of(root);
+        int entries = root.n;
+        while (level.get(0).level > 1 && entries < 64 * parts) {
+            java.util.List<SegmentBlock> below = new java.util.ArrayList<>();
+            int n = 0;
+            for (SegmentBlock b : level) {
+                for (int i = 0; i < b.n; i++) {
+                    SegmentBlock c = child(b, i, false);
+                    below.add(c);
+                    n += c.n;
+                }
+            }
+            level = below;
+            entries = n;
+        }
         java.util.List<byte[]> out = new java.util.ArrayList<>();
+        int block = 0;
+        int before = 0; // entries in the blocks before `block`
         for (int j = 1; j < parts; j++) {
-            int i = (int) ((long) root.n * j / parts);
-            if (i > 0 && i < root.n && (out.isEmpty() || java.util.Arrays.compareUnsigned(out.get(out.size() - 1),
-                    root.key(i)) < 0)) {
-                out.add(root.key(i));
+            int at = (int) Math.round((double) entries * j / parts);
+            while (block < level.size() - 1 && at >= before + level.get(block).n) {
+                before += level.get(block).n;
+                block++;
+            }
+            int i = Math.min(at - before, level.get(block).n - 1);
+            if (at > 0 && i >= 0) {
+                byte[] k = level.get(block).key(i);
+                if (out.isEmpty() || java.util.Arrays.compareUnsigned(out.get(out.size() - 1), k) < 0) {
+                    out.add(k);
+                }
             }
         }
         return out.toArray(new byte[0][]);
