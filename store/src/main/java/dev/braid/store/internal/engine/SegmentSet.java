@@ -247,8 +247,7 @@ final class SegmentSet {
      * when nothing lies below it.
      */
     Segment flush(WriteBuffer buffer) throws IOException {
-        SegmentWriter w = new SegmentWriter(sink(), buffer.distinctKeys(), buffer.bytes());
-        buffer.forEachSorted(w::add);
+        SegmentWriter w = FlushWriter.write(buffer, sink());
         boolean nothingBelow = segments.isEmpty() && tree.count() == 0;
         SegmentInfo info = w.finish(w.liveEntries(), nothingBelow);
         Segment seg = Segment.open(info.withId(nextId++), reader);

@@ -30,7 +30,7 @@ public final class Bloom {
     }
 
     /** An empty filter sized for up to {@code keys} keys; filled with {@link #add} while a segment is written. */
-    static Bloom withCapacity(long keys) {
+    public static Bloom withCapacity(long keys) {
         long bits = Math.max(512, keys * BITS_PER_KEY);
         long blocks = Math.min((1 << 27) / BLOCK_WORDS, (bits + 511) / 512);
         return new Bloom(new long[(int) blocks * BLOCK_WORDS], PROBES, BLOCKED);

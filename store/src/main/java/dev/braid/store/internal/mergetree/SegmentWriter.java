@@ -19,6 +19,8 @@ public final class SegmentWriter {
     private final RunWriter pages;
     private final int pageSize;
     private final Bloom bloom;
+    /** The caller fills {@link #bloom} (on another thread) before {@link #finish}: {@code add} does not. */
+    private final boolean bloomByCaller;
     private final Block data;
     private final List<Block> index = new ArrayList<>();
     private long entries;
@@ -63,10 +65,20 @@ public final class SegmentWriter {
      *     for; -1: unknown)
      */
     public SegmentWriter(ExtentSink sink, long expectedEntries, long expectedBytes) {
+        this(sink, expectedEntries, expectedBytes, null);
+    }
+
+    /**
+     * Like {@link #SegmentWriter(ExtentSink, long, long)} with a bloom filter that the caller fills
+     * with every key it adds, completely before {@link #finish} (a write buffer's keys, in arena
+     * order on a helper thread while this writes the blocks); null: the writer fills its own.
+     */
+    public SegmentWriter(ExtentSink sink, long expectedEntries, long expectedBytes, Bloom callerBloom) {
+        this.bloomByCaller = callerBloom != null;
         this.pages = new RunWriter(sink, expectedBytes < 0 ? RunWriter.RUN_PAGES
                 : (int) Math.min(Integer.MAX_VALUE, expectedBytes / sink.pageSize() + expectedEntries / 64 + 4));
         this.pageSize = sink.pageSize();
-        this.bloom = Bloom.withCapacity(Math.max(1, expectedEntries));
+        this.bloom = callerBloom != null ? callerBloom : Bloom.withCapacity(Math.max(1, expectedEntries));
         this.data = new Block(0);
     }
 
@@ -113,7 +125,9 @@ public final class SegmentWriter {
             b.pos += vlen;
         }
         b.count++;
-        bloom.add(Bloom.hash(keyBuf, keyOff, keyLen));
+        if (!bloomByCaller) {
+            bloom.add(Bloom.hash(keyBuf, keyOff, keyLen));
+        }
         if (entries == 0) {
             minKey = b.firstKey;
         }

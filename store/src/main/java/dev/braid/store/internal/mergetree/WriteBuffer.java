@@ -239,6 +239,17 @@ public final class WriteBuffer {
         }
     }
 
+    /**
+     * Adds every buffered key to {@code bloom}, in the order written: the records are read one after
+     * the other (superseded ones too, which adds nothing). May run on a helper thread while another
+     * streams the buffer in key order; the buffer must not change meanwhile.
+     */
+    public void addKeysTo(Bloom bloom) {
+        for (int rec = 0, n = arena.count(); rec < n; rec++) {
+            bloom.add(arena.keyHash(rec));
+        }
+    }
+
     /** Calls {@code action} for every entry (copies), in key order. */
     public void forEach(BiConsumer<byte[], byte[]> action) {
         Sorted s = sorted();
