@@ -6,7 +6,6 @@ import dev.braid.store.internal.btree.TreeBuilder;
 import dev.braid.store.internal.mergetree.MergingCursor;
 import dev.braid.store.internal.mergetree.Segment;
 import dev.braid.store.internal.mergetree.SortedSource;
-import dev.braid.store.internal.mergetree.WriteBuffer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -117,16 +116,34 @@ final class FoldBuilder {
         }
         sources.add(new TreeSource(lo));
         MergingCursor m = new MergingCursor(sources, false);
+        AddSlice add = new AddSlice(b);
         for (; m.valid(); m.next()) {
             if (stopping.getAsBoolean() || abortParts) {
                 throw new JobAbandoned();
             }
-            if (hi != null && java.util.Arrays.compareUnsigned(m.key(), hi) >= 0) {
+            byte[] key = m.key();
+            if (hi != null && java.util.Arrays.compareUnsigned(key, hi) >= 0) {
                 break;
             }
-            if (m.value() != WriteBuffer.TOMBSTONE) {
-                b.add(m.key(), m.value());
+            if (!m.isTombstone()) {
+                add.key = key;
+                m.valueSlice(add); // from the segment block into the leaf: no copy of the value
             }
+        }
+    }
+
+    /** Adds the entry of {@link #key} with the value it is handed. */
+    private static final class AddSlice implements SortedSource.ValueSlice {
+        private final TreeBuilder b;
+        byte[] key;
+
+        AddSlice(TreeBuilder b) {
+            this.b = b;
+        }
+
+        @Override
+        public void accept(byte[] buf, int off, int len) throws IOException {
+            b.add(key, 0, key.length, buf, off, len);
         }
     }
 

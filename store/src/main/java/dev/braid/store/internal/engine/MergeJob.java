@@ -511,10 +511,12 @@ final class MergeJob implements Runnable {
                 if (stopping) {
                     throw new JobAbandoned();
                 }
-                if (dropDeletes && m.value() == WriteBuffer.TOMBSTONE) {
-                    continue;
+                byte[] key = m.key();
+                if (!m.isTombstone()) {
+                    m.valueSlice((vb, vo, vl) -> w.add(key, 0, key.length, vb, vo, vl)); // no value copy
+                } else if (!dropDeletes) {
+                    w.add(key, WriteBuffer.TOMBSTONE);
                 }
-                w.add(m.key(), m.value());
             }
             if (w.entries() == 0) {
                 host.underWriteLock(() -> segs.replace(inputs, null, w.taken(), w.taken()));

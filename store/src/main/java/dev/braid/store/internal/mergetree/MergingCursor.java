@@ -9,7 +9,9 @@ import java.util.List;
  * Merges sorted sources into one stream, newest source first on equal keys (it wins; the older
  * entries for that key are skipped). Uses a binary heap of the sources' current keys, so a step costs
  * O(log k) comparisons. Tombstones pass through: the caller decides whether they hide or are dropped.
- * One thread.
+ * The current entry is read from the source that holds it, when asked (a value is copied only if
+ * the caller wants a copy: {@link #valueSlice}); so a source's key array must stay unchanged after
+ * the source moves on (every source returns a fresh or a stable array). One thread.
  */
 public final class MergingCursor {
     private final SortedSource[] sources; // index = age rank: 0 is the newest
@@ -22,8 +24,7 @@ public final class MergingCursor {
     private final long[] heads;
     private final int sign;
     private int size;
-    private byte[] key;
-    private byte[] value;
+    private int cur = -1; // the source holding the current entry (the heap top); -1: none left
 
     /** @param newestFirst the sources, newest first; all in the same direction ({@code reverse} or not) */
     public MergingCursor(List<SortedSource> newestFirst, boolean reverse) throws IOException {
@@ -40,42 +41,44 @@ public final class MergingCursor {
         for (int i = size / 2 - 1; i >= 0; i--) {
             down(i);
         }
-        advance();
+        cur = size > 0 ? heap[0] : -1;
     }
 
     public boolean valid() {
-        return key != null;
+        return cur >= 0;
     }
 
     public byte[] key() {
-        return key;
+        return sources[cur].key();
     }
 
     /** The winning value, {@link WriteBuffer#TOMBSTONE} for a delete. */
     public byte[] value() {
-        return value;
+        return sources[cur].value();
+    }
+
+    /** Whether the winning entry is a delete. */
+    public boolean isTombstone() {
+        return sources[cur].isTombstone();
+    }
+
+    /** Hands the winning (live) value to {@code to}, as a slice of the source where it can. */
+    public void valueSlice(SortedSource.ValueSlice to) throws IOException {
+        sources[cur].valueSlice(to);
     }
 
     public void next() throws IOException {
-        advance();
-    }
-
-    private void advance() throws IOException {
-        if (size == 0) {
-            key = null;
-            value = null;
+        if (cur < 0) {
             return;
         }
-        int top = heap[0];
-        SortedSource s = sources[top];
-        key = s.key();
-        value = s.value();
-        long h = heads[top];
-        step(top);
+        byte[] key = sources[cur].key();
+        long h = heads[cur];
+        step(cur); // the newest source of equal keys is the heap top (ties go to the lower index)
         // Older sources holding the same key are skipped.
         while (size > 0 && heads[heap[0]] == h && Arrays.equals(sources[heap[0]].key(), key)) {
             step(heap[0]);
         }
+        cur = size > 0 ? heap[0] : -1;
     }
 
     /** Advances the source at the heap top and restores the heap. */

@@ -125,6 +125,11 @@ public final class SegmentBlock extends Page {
         return valOff[i] < 0;
     }
 
+    /** Hands live entry i's value to {@code to} as a slice of the block's image. */
+    void valueSlice(int i, SortedSource.ValueSlice to) throws java.io.IOException {
+        to.accept(image, valOff[i], valLen[i]);
+    }
+
     /** A copy of entry i's value; {@link WriteBuffer#TOMBSTONE} for a delete. */
     byte[] value(int i) {
         if (valOff[i] < 0) {

@@ -121,6 +121,11 @@ public final class SegmentCursor {
         return path[leaf].isTombstone(idx[leaf]);
     }
 
+    /** Hands a live entry's value to {@code to} as a slice of the block (no copy). */
+    public void valueSlice(SortedSource.ValueSlice to) throws IOException {
+        path[leaf].valueSlice(idx[leaf], to);
+    }
+
     public void next() throws IOException {
         idx[leaf]++;
         normalizeForward();

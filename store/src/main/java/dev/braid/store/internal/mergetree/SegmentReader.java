@@ -51,7 +51,9 @@ public final class SegmentReader {
     }
 
     private SegmentBlock block(int page, int pages, int crc, boolean cached, ReadAhead ahead) throws IOException {
-        Page p = cache.get(cacheId, page);
+        // A one-pass read through read-ahead (a merge) reads the file: blocks are immutable, so the
+        // copy on disk is the cached one, and the lookup would cost more than it saves.
+        Page p = ahead == null ? cache.get(cacheId, page) : null;
         if (p instanceof SegmentBlock b) {
             return b;
         }

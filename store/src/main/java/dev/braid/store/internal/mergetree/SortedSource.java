@@ -13,6 +13,23 @@ public interface SortedSource {
     /** Moves to the next entry in the stream's direction. */
     void next() throws IOException;
 
+    /** Receives a value as a slice, valid only during the call. */
+    @FunctionalInterface
+    interface ValueSlice {
+        void accept(byte[] buf, int off, int len) throws IOException;
+    }
+
+    /** Whether the current entry is a delete. */
+    default boolean isTombstone() {
+        return value() == WriteBuffer.TOMBSTONE;
+    }
+
+    /** Hands the current (live) entry's value to {@code to} without copying it where the source can. */
+    default void valueSlice(ValueSlice to) throws IOException {
+        byte[] v = value();
+        to.accept(v, 0, v.length);
+    }
+
     /** A segment cursor as a source, moving forward or backward. */
     public static SortedSource of(SegmentCursor c, boolean reverse) {
         return new SortedSource() {
@@ -31,6 +48,16 @@ public interface SortedSource {
             @Override
             public byte[] value() {
                 return c.value();
+            }
+
+            @Override
+            public boolean isTombstone() {
+                return c.isTombstone();
+            }
+
+            @Override
+            public void valueSlice(ValueSlice to) throws IOException {
+                c.valueSlice(to);
             }
 
             @Override
