@@ -36,24 +36,14 @@ final class DirectBuild {
         long pages = buffer.bytes() * 5 / 4 / storage.pageSize() / parts + 16;
         int hint = (int) Math.min(parts == 1 ? RunWriter.RUN_PAGES : RunWriter.RUN_PAGES / 4, pages);
         Object monitor = new Object();
-        EarlySync early = parts == 1 ? null : new EarlySync(storage);
         ExtentSink sink = segs.sinkUnderHeldLock(Placement.FIRST_FIT, monitor);
-        if (early != null) {
-            sink = early.counting(sink);
-        }
         TreeBuilder.Result r;
-        try {
-            if (parts == 1) {
-                TreeBuilder b = new TreeBuilder(sink, hint);
-                buffer.forEachSorted(0, n, live(b));
-                r = b.finish();
-            } else {
-                r = new TreeBuilder(sink, 16).finishFrom(List.of(buildParts(buffer, n, parts, sink, hint)));
-            }
-        } finally {
-            if (early != null) {
-                early.stop();
-            }
+        if (parts == 1) {
+            TreeBuilder b = new TreeBuilder(sink, hint);
+            buffer.forEachSorted(0, n, live(b));
+            r = b.finish();
+        } else {
+            r = new TreeBuilder(sink, 16).finishFrom(List.of(buildParts(buffer, n, parts, sink, hint)));
         }
         storage.syncPageFile(); // D6: the tree is on disk before the commit names its root
         TreeInstall.install(tree, segs, r, List.of());

@@ -38,6 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Storage implements PageIo {
     private final StoreFile pages;
+    private final WriteBehind writeBehind;
     private final LogFile log;
     private final int pageSize;
     private final ReentrantLock checkpointLock = new ReentrantLock();
@@ -57,6 +58,7 @@ final class Storage implements PageIo {
 
     Storage(StoreFile pages, LogFile log, int pageSize, long salt) {
         this.pages = pages;
+        this.writeBehind = new WriteBehind(pages::sync);
         this.log = log;
         this.pageSize = pageSize;
         this.salt = salt;
@@ -142,7 +144,7 @@ final class Storage implements PageIo {
         List<Image> logged = writeFresh(images);
         if (freshUnsynced) {
             freshUnsynced = false; // before the sync: a direct write racing it sets it again
-            pages.sync(); // D5, D6: fresh pages and segments flushed on the writer are on disk first
+            syncPages(); // D5, D6: fresh pages and segments flushed on the writer are on disk first
         }
         maybeResetLog();
         log.append(logged, true, seq);
@@ -242,7 +244,7 @@ final class Storage implements PageIo {
             if (runLen > 0) {
                 writeRun(runStart, buf, runLen);
             }
-            pages.sync(); // D2
+            syncPages(); // D2
             backfilledEnd = snap.end();
             checkpointedSeq = Math.max(checkpointedSeq, seq);
             checkpoints++;
@@ -261,6 +263,7 @@ final class Storage implements PageIo {
         pages.write((long) firstPage * pageSize, buf, off, count * pageSize);
         pageBytesWritten.add((long) count * pageSize);
         freshUnsynced = true;
+        writeBehind.wrote((long) count * pageSize);
     }
 
     /** Reads {@code count} pages straight from the page file (segment pages have no log frames). */
@@ -285,11 +288,17 @@ final class Storage implements PageIo {
         long size = (long) pageCount * pageSize;
         if (pages.size() > size) {
             pages.truncate(size);
-            pages.sync();
+            syncPages();
         }
     }
 
     void syncPageFile() throws IOException {
+        syncPages();
+    }
+
+    /** Every sync of the page file: fails when a background one did ({@link WriteBehind}). */
+    private void syncPages() throws IOException {
+        writeBehind.check();
         pages.sync();
     }
 
@@ -375,6 +384,7 @@ final class Storage implements PageIo {
         checkpointLock.lock();
         try {
             closed = true;
+            writeBehind.close();
             try {
                 pages.close();
             } finally {
