@@ -117,6 +117,47 @@ class PageSizedValuesTest {
         }
     }
 
+    @Test
+    void aValuePageIsReadOnceThenFromTheCacheAndNeverStaleWhenItsPageIsReused() {
+        Random rnd = new Random(9);
+        NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
+        List<byte[]> keys = new ArrayList<>();
+        try (Braid b = Braid.open(dir, options())) {
+            for (int i = 0; i < 200; i++) {
+                byte[] k = ("key-" + i).getBytes();
+                keys.add(k);
+                model.put(k, bytes(rnd, PAGE - 1 - rnd.nextInt(200)));
+                b.put(k, model.get(k));
+            }
+            b.commit(Map.of("offset", "1"));
+            verify(b, model);
+            long read = b.stats().bytesRead();
+            verify(b, model);
+            assertEquals(read, b.stats().bytesRead(), "the second get of each value reads nothing");
+            for (int round = 0; round < 30; round++) {
+                for (int i = 0; i < 40; i++) {
+                    byte[] k = keys.get(rnd.nextInt(keys.size()));
+                    if (rnd.nextInt(4) == 0) {
+                        b.delete(k); // frees its value page for the next value
+                        model.remove(k);
+                    } else {
+                        model.put(k, bytes(rnd, PAGE - 1 - rnd.nextInt(200)));
+                        b.put(k, model.get(k));
+                    }
+                }
+                if (round % 3 == 0) {
+                    b.commit(Map.of("offset", Integer.toString(round)));
+                }
+                verify(b, model);
+            }
+            b.commit(Map.of("offset", "end"));
+        }
+        try (Braid b = Braid.open(dir, options())) {
+            verify(b, model);
+            assertTrue(b.check().isEmpty());
+        }
+    }
+
     private static void verify(Braid b, NavigableMap<byte[], byte[]> model) {
         FaultTestSupport.assertContents(b, model, model.keySet(), "the store against its model");
     }

@@ -2,6 +2,7 @@ package dev.braid.store.internal.btree;
 
 import dev.braid.store.internal.format.Bytes;
 import dev.braid.store.internal.format.Crc;
+import dev.braid.store.internal.page.ImagePage;
 import dev.braid.store.internal.page.PageIo;
 import dev.braid.store.internal.page.Pager;
 import java.io.IOException;
@@ -14,8 +15,10 @@ import java.util.function.IntConsumer;
  * with their CRC32C and pointing to the next index page with its CRC32C; the cell holds the first
  * index page and its CRC32C, so every page of a blob is verified by the page that points to it. A
  * leaf value of at most a page skips the index: the cell points at its one data page.
- * Freeing reads only the index pages. Blob pages bypass the cache and go straight to the log: they
- * are written once and never changed (a new value gets new pages). Format in
+ * Freeing reads only the index pages. Blob pages go straight to the log: they are written once and
+ * never changed (a new value gets new pages). A value's own page, once read and verified, is kept
+ * in the cache ({@link Pager#cachedValue}: found only with the checksum its reference holds, and
+ * dropped when the page is freed), so a get of a page-sized value does not read the file again. Format in
  * docs/format/page-file.md. Used by the writer (write, free) and by readers (read).
  */
 public final class BlobStore {
@@ -128,6 +131,20 @@ public final class BlobStore {
     public byte[] read(BlobRef ref) throws IOException {
         if (ref.length() > Integer.MAX_VALUE - 16) {
             throw io.corrupt(ref.page(), "blob length " + ref.length() + " is impossible");
+        }
+        if (ref.direct() && ref.length() >= 1 && ref.length() <= pageSize) {
+            byte[] out = new byte[(int) ref.length()];
+            ImagePage cached = pager.cachedValue(ref.page(), ref.crc());
+            if (cached == null) {
+                byte[] img = io.read(ref.page());
+                if (Crc.of(img) != ref.crc()) {
+                    throw io.corrupt(ref.page(), "overflow page " + ref.page() + " fails its checksum");
+                }
+                cached = new ImagePage(ref.page(), img, ref.crc());
+                pager.cacheValue(cached);
+            }
+            cached.copyTo(out, out.length);
+            return out;
         }
         byte[] out = new byte[(int) ref.length()];
         int[] pos = {0};

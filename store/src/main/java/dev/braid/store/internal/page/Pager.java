@@ -34,6 +34,8 @@ public final class Pager {
     private final int pageSize;
     private final long pageCost;
     private final PageTable table;
+    /** The cache's id for this store's value pages ({@link ImagePage}s, looked up by gets only). */
+    private final int valueCacheId;
     private final LinkedHashMap<Integer, Page> dirty = new LinkedHashMap<>();
     private final HashMap<Integer, Integer> spilled = new HashMap<>();
     private final FreeList freeList;
@@ -44,6 +46,7 @@ public final class Pager {
         this.cache = cache;
         this.storeId = cache.newStoreId();
         this.table = cache.newTable(storeId);
+        this.valueCacheId = cache.newStoreId();
         this.io = io;
         this.pageSize = pageSize;
         this.pageCost = 3L * pageSize / 2; // decoded node: its bytes plus array headers
@@ -196,6 +199,19 @@ public final class Pager {
         return true;
     }
 
+    /**
+     * The cached image of the value page {@code pageNo} if it was verified against {@code crc}, else
+     * null. Lock-free; any thread.
+     */
+    public ImagePage cachedValue(int pageNo, int crc) {
+        return cache.get(valueCacheId, pageNo) instanceof ImagePage p && p.crc() == crc ? p : null;
+    }
+
+    /** Caches a value page's verified image for later gets (any thread). It leaves with {@link #forget}. */
+    public void cacheValue(ImagePage p) {
+        cache.put(valueCacheId, p);
+    }
+
     /** Gives {@code pageNo} back: it leaves the transaction and the cache and goes on the free list. */
     public void free(int pageNo) throws IOException {
         forget(pageNo);
@@ -214,6 +230,7 @@ public final class Pager {
         }
         spilled.remove(pageNo);
         cache.remove(storeId, pageNo);
+        cache.remove(valueCacheId, pageNo); // a value page's number, freed, may get other bytes
     }
 
     /** Bytes charged for this store's dirty pages. */
@@ -279,6 +296,7 @@ public final class Pager {
         dirty.clear();
         spilled.clear();
         cache.removeStore(storeId);
+        cache.removeStore(valueCacheId);
     }
 
     /** Snapshot of the transaction's page numbers (dirty and spilled), for the integrity check. */

@@ -1,0 +1,41 @@
+package dev.braid.store.internal.page;
+
+/**
+ * A verified page image kept as it is (a tree value's own page, read by gets): the image and the
+ * CRC32C it was verified against, which a reader compares with the one its reference holds.
+ * Immutable; the image is never handed out, only copied from.
+ */
+public final class ImagePage extends Page {
+    private final byte[] image;
+    private final int crc;
+
+    public ImagePage(int pageNo, byte[] image, int crc) {
+        super(pageNo);
+        this.image = image;
+        this.crc = crc;
+    }
+
+    public int crc() {
+        return crc;
+    }
+
+    /** Copies {@code len} bytes of the image from its start into {@code out}. */
+    public void copyTo(byte[] out, int len) {
+        System.arraycopy(image, 0, out, 0, len);
+    }
+
+    @Override
+    public int encodedSize() {
+        return image.length;
+    }
+
+    @Override
+    public void encode(byte[] out) {
+        System.arraycopy(image, 0, out, 0, image.length);
+    }
+
+    @Override
+    public long heapBytes() {
+        return 16L + image.length + 32;
+    }
+}
