@@ -64,7 +64,7 @@ final class BufferedWrites {
      * the tree.
      */
     void apply(byte[] key, byte[] value, boolean blind) throws IOException {
-        if (blind || mergeJob.treeFrozen() || buffer.holds(key)
+        if (blind || mergeJob.treeFrozen() || (!buffer.isEmpty() && buffer.holds(key))
                 || (!segs.isEmpty() && segs.get(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
             pager.cache().reserve(delta);

@@ -46,7 +46,7 @@ public final class PageCache {
     private final ArrayDeque<Slot> protectedQueue = new ArrayDeque<>();
     private long probationBytes;
     private long protectedBytes;
-    private long reservedBytes;
+    private volatile long reservedBytes; // written under the monitor, read without it by headroomBytes
     private int deadSlots;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -200,8 +200,8 @@ public final class PageCache {
         evict();
     }
 
-    /** Bytes a store may still reserve before the budget is exhausted (0 when over). */
-    public synchronized long headroomBytes() {
+    /** Bytes a store may still reserve before the budget is exhausted (0 when over). Lock-free (a writer asks after every write). */
+    public long headroomBytes() {
         return Math.max(0, capacityBytes - reservedBytes); // clean pages can always be evicted
     }
 
