@@ -48,7 +48,7 @@ public final class PageCache {
     private long protectedBytes;
     private volatile long reservedBytes; // written under the monitor, read without it by headroomBytes
     private int deadSlots;
-    private final LongAdder hits = new LongAdder();
+    private final HitCounter hits = new HitCounter();
     private final LongAdder misses = new LongAdder();
     private int nextStoreId = 1;
     private final HashMap<Integer, PageTable> tables = new HashMap<>();
