@@ -116,7 +116,7 @@ final class FoldBuilder {
         }
         sources.add(new TreeSource(lo));
         MergingCursor m = new MergingCursor(sources, false);
-        AddSlice add = new AddSlice(b);
+        SortedSource.EntrySink add = b::add;
         for (; m.valid(); m.next()) {
             if (stopping.getAsBoolean() || abortParts) {
                 throw new JobAbandoned();
@@ -126,24 +126,8 @@ final class FoldBuilder {
                 break;
             }
             if (!m.isTombstone()) {
-                add.key = key;
-                m.valueSlice(add); // from the segment block into the leaf: no copy of the value
+                m.entryTo(key, add); // from the segment block into the leaf: no copy of the value
             }
-        }
-    }
-
-    /** Adds the entry of {@link #key} with the value it is handed. */
-    private static final class AddSlice implements SortedSource.ValueSlice {
-        private final TreeBuilder b;
-        byte[] key;
-
-        AddSlice(TreeBuilder b) {
-            this.b = b;
-        }
-
-        @Override
-        public void accept(byte[] buf, int off, int len) throws IOException {
-            b.add(key, 0, key.length, buf, off, len);
         }
     }
 

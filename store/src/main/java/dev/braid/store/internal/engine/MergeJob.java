@@ -507,13 +507,14 @@ final class MergeJob implements Runnable {
         long t0 = System.nanoTime();
         try {
             MergingCursor m = new MergingCursor(sources, false);
+            SortedSource.EntrySink add = w::add;
             for (; m.valid(); m.next()) {
                 if (stopping) {
                     throw new JobAbandoned();
                 }
                 byte[] key = m.key();
                 if (!m.isTombstone()) {
-                    m.valueSlice((vb, vo, vl) -> w.add(key, 0, key.length, vb, vo, vl)); // no value copy
+                    m.entryTo(key, add); // the value as a slice of its segment block: no copy
                 } else if (!dropDeletes) {
                     w.add(key, WriteBuffer.TOMBSTONE);
                 }

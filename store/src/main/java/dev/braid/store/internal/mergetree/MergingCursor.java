@@ -10,7 +10,7 @@ import java.util.List;
  * entries for that key are skipped). Uses a binary heap of the sources' current keys, so a step costs
  * O(log k) comparisons. Tombstones pass through: the caller decides whether they hide or are dropped.
  * The current entry is read from the source that holds it, when asked (a value is copied only if
- * the caller wants a copy: {@link #valueSlice}); so a source's key array must stay unchanged after
+ * the caller wants a copy: {@link #entryTo}); so a source's key array must stay unchanged after
  * the source moves on (every source returns a fresh or a stable array). One thread.
  */
 public final class MergingCursor {
@@ -62,9 +62,12 @@ public final class MergingCursor {
         return sources[cur].isTombstone();
     }
 
-    /** Hands the winning (live) value to {@code to}, as a slice of the source where it can. */
-    public void valueSlice(SortedSource.ValueSlice to) throws IOException {
-        sources[cur].valueSlice(to);
+    /**
+     * Hands the winning live entry to {@code to}: {@code key} (from {@link #key}) and the value, as a
+     * slice of its source where it can.
+     */
+    public void entryTo(byte[] key, SortedSource.EntrySink to) throws IOException {
+        sources[cur].entryTo(key, to);
     }
 
     public void next() throws IOException {

@@ -125,9 +125,9 @@ public final class SegmentBlock extends Page {
         return valOff[i] < 0;
     }
 
-    /** Hands live entry i's value to {@code to} as a slice of the block's image. */
-    void valueSlice(int i, SortedSource.ValueSlice to) throws java.io.IOException {
-        to.accept(image, valOff[i], valLen[i]);
+    /** Hands live entry i to {@code to}: {@code key} (its key) and its value as a slice of the image. */
+    void entryTo(int i, byte[] key, SortedSource.EntrySink to) throws java.io.IOException {
+        to.add(key, 0, key.length, image, valOff[i], valLen[i]);
     }
 
     /** A copy of entry i's value; {@link WriteBuffer#TOMBSTONE} for a delete. */

@@ -121,9 +121,9 @@ public final class SegmentCursor {
         return path[leaf].isTombstone(idx[leaf]);
     }
 
-    /** Hands a live entry's value to {@code to} as a slice of the block (no copy). */
-    public void valueSlice(SortedSource.ValueSlice to) throws IOException {
-        path[leaf].valueSlice(idx[leaf], to);
+    /** Hands the live entry to {@code to} with {@code key} and its value as a slice of the block (no copy). */
+    public void entryTo(byte[] key, SortedSource.EntrySink to) throws IOException {
+        path[leaf].entryTo(idx[leaf], key, to);
     }
 
     public void next() throws IOException {

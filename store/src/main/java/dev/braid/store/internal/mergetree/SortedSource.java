@@ -13,10 +13,10 @@ public interface SortedSource {
     /** Moves to the next entry in the stream's direction. */
     void next() throws IOException;
 
-    /** Receives a value as a slice, valid only during the call. */
+    /** Receives a live entry as slices, valid only during the call (a tree builder's or segment writer's {@code add}). */
     @FunctionalInterface
-    interface ValueSlice {
-        void accept(byte[] buf, int off, int len) throws IOException;
+    interface EntrySink {
+        void add(byte[] kb, int ko, int kl, byte[] vb, int vo, int vl) throws IOException;
     }
 
     /** Whether the current entry is a delete. */
@@ -24,10 +24,13 @@ public interface SortedSource {
         return value() == WriteBuffer.TOMBSTONE;
     }
 
-    /** Hands the current (live) entry's value to {@code to} without copying it where the source can. */
-    default void valueSlice(ValueSlice to) throws IOException {
+    /**
+     * Hands the current live entry to {@code to}: {@code key} (its key, as already read) and its
+     * value without copying it where the source can.
+     */
+    default void entryTo(byte[] key, EntrySink to) throws IOException {
         byte[] v = value();
-        to.accept(v, 0, v.length);
+        to.add(key, 0, key.length, v, 0, v.length);
     }
 
     /** A segment cursor as a source, moving forward or backward. */
@@ -56,8 +59,8 @@ public interface SortedSource {
             }
 
             @Override
-            public void valueSlice(ValueSlice to) throws IOException {
-                c.valueSlice(to);
+            public void entryTo(byte[] key, EntrySink to) throws IOException {
+                c.entryTo(key, to);
             }
 
             @Override
