@@ -9,7 +9,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * counts in a cell of its own (a plain add, published with an opaque store), and {@link #sum} adds
  * the cells. A {@code LongAdder} starts with a compare-and-swap, a full fence that waits for the
  * lookup's outstanding cache misses: about a tenth of a put's time. The cells of threads that ended
- * are folded into one total when summing.
+ * are folded into one total when summing and whenever a new thread starts counting, so they do not
+ * pile up (nor keep their threads reachable) under thread churn.
  *
  * <p>Thread safety: {@link #increment} from any thread; {@link #sum} from any thread (it sees each
  * cell's latest published count).
@@ -31,11 +32,7 @@ final class HitCounter {
     }
 
     private final CopyOnWriteArrayList<Cell> cells = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<Cell> local = ThreadLocal.withInitial(() -> {
-        Cell c = new Cell();
-        cells.add(c);
-        return c;
-    });
+    private final ThreadLocal<Cell> local = ThreadLocal.withInitial(this::register);
     private long retired; // counts of cells whose thread ended; guarded by this
 
     void increment() {
@@ -43,16 +40,30 @@ final class HitCounter {
         VALUE.setOpaque(c, c.value + 1);
     }
 
+    /** A cell for the calling thread (its first increment); folds the cells of ended threads. */
+    private synchronized Cell register() {
+        fold();
+        Cell c = new Cell();
+        cells.add(c);
+        return c;
+    }
+
     synchronized long sum() {
+        fold();
         long s = retired;
         for (Cell c : cells) {
-            long v = (long) VALUE.getOpaque(c);
-            if (!c.owner.isAlive()) {
-                cells.remove(c); // its thread ended: no more increments
-                retired += v;
-            }
-            s += v;
+            s += (long) VALUE.getOpaque(c);
         }
         return s;
+    }
+
+    /** Moves the counts of cells whose thread ended (no more increments) into {@link #retired}. */
+    private void fold() {
+        for (Cell c : cells) {
+            if (!c.owner.isAlive()) {
+                cells.remove(c);
+                retired += (long) VALUE.getOpaque(c);
+            }
+        }
     }
 }
