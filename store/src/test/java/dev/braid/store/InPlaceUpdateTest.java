@@ -84,6 +84,40 @@ class InPlaceUpdateTest {
         FaultTestSupport.assertContents(b, model, java.util.List.of(), "the store against its model");
     }
 
+    /**
+     * A packed leaf marks a value on overflow pages with the in-cell length 0xFFFF (which no cell of
+     * a page of at most 64 KiB can hold): an update by a value of exactly 65,535 bytes must replace
+     * the blob, not be written into the cell over the blob's 8-byte reference.
+     */
+    @Test
+    void aValueOf65535BytesIsNeverTakenForAnInCellOne() {
+        BraidOptions opts = BraidOptions.builder().pageSizeBytes(4096).cacheBytes(8L << 20).build();
+        Random rnd = new Random(5);
+        byte[] k = "the-key".getBytes();
+        byte[] neighbour = "the-key-2".getBytes();
+        byte[] small = value(rnd, 20);
+        byte[] first = value(rnd, 0xFFFF);
+        byte[] second = value(rnd, 0xFFFF);
+        try (Braid b = Braid.open(dir, opts)) {
+            b.put(k, first);
+            b.put(neighbour, small);
+            b.commit(Map.of("c", "1")); // the leaf is packed now, its value a blob
+            b.put(k, second); // same length as the marker
+            assertArrayEquals(second, b.get(k));
+            assertArrayEquals(small, b.get(neighbour));
+            b.commit(Map.of("c", "2"));
+            b.put(k, second); // the same value again: still not compared as in-cell bytes
+            assertArrayEquals(second, b.get(k));
+            b.commit(Map.of("c", "3"));
+            assertEquals(List.of(), b.check());
+        }
+        try (Braid b = Braid.open(dir, opts)) {
+            assertArrayEquals(second, b.get(k));
+            assertArrayEquals(small, b.get(neighbour));
+            assertEquals(List.of(), b.check());
+        }
+    }
+
     private static byte[] value(Random rnd, int n) {
         byte[] v = new byte[n];
         rnd.nextBytes(v);

@@ -74,9 +74,11 @@ final class InternalNode extends Page {
      */
     private int childIndexByHeads(byte[] key, KeyHeads h) {
         int p = h.prefixLen;
-        int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), keys[0], 0, p);
-        if (c != 0) {
-            return c < 0 ? 0 : n; // a key that is a proper prefix of the shared prefix is the smaller
+        if (p > 0) {
+            int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), keys[0], 0, p);
+            if (c != 0) {
+                return c < 0 ? 0 : n; // a key that is a proper prefix of the shared prefix is the smaller
+            }
         }
         long hk = KeyHeads.head(key, 0, key.length, p);
         long[] hs = h.heads;

@@ -4,8 +4,9 @@ import dev.braid.store.internal.format.Bytes;
 import java.util.Arrays;
 
 /**
- * The search aid of a packed leaf (and of an internal node's separators): the length of the prefix its keys share, and for each key the
- * eight bytes that follow that prefix (big-endian, zero past the key's end) in one {@code long[]}.
+ * The search aid of an internal node's separators (a packed leaf's is {@link LeafSlots}): the length
+ * of the prefix its keys share, and for each key the eight bytes that follow that prefix (big-endian,
+ * zero past the key's end) in one {@code long[]}.
  * A binary search then compares longs in a few adjacent cache lines instead of touching a key in a
  * different line of the page at every probe (one cache miss each on a leaf that is not in the CPU's
  * cache, which is the usual case for a random read or update); only a probe whose eight bytes tie
@@ -20,20 +21,6 @@ final class KeyHeads {
     private KeyHeads(int prefixLen, long[] heads) {
         this.prefixLen = prefixLen;
         this.heads = heads;
-    }
-
-    /** The heads of the {@code n > 0} keys at {@code keyOff}/{@code keyLen} in {@code img}, in order. */
-    static KeyHeads of(byte[] img, int[] keyOff, int[] keyLen, int n) {
-        int first = keyOff[0];
-        int last = keyOff[n - 1];
-        int max = Math.min(keyLen[0], keyLen[n - 1]);
-        int p = Arrays.mismatch(img, first, first + max, img, last, last + max);
-        int prefix = p < 0 ? max : p; // sorted keys: what the first and last share, all share
-        long[] h = new long[n];
-        for (int i = 0; i < n; i++) {
-            h[i] = head(img, keyOff[i], keyLen[i], prefix);
-        }
-        return new KeyHeads(prefix, h);
     }
 
     /** The heads of the {@code n > 0} keys {@code keys[0..n)}, in order (an internal node's separators). */

@@ -34,10 +34,8 @@ final class LeafNode extends Page {
     BlobRef[] keyBlobs;
     // Packed form: never has key blobs (NodeCodec unpacks those leaves at once).
     private byte[] image;
-    private int[] cellOff;
-    private int[] keyOff;
-    private int[] keyLen;
-    private KeyHeads heads; // packed and not empty: built with the offsets, before the leaf is shared
+    private long[] slots; // LeafSlots: built with the image, before the leaf is shared
+    private int prefixLen;
 
     LeafNode(int pageNo, int capacity) {
         super(pageNo);
@@ -47,15 +45,13 @@ final class LeafNode extends Page {
     }
 
     /** A packed leaf over a verified image (see {@link NodeCodec}). */
-    LeafNode(int pageNo, byte[] image, int n, int size, int[] cellOff, int[] keyOff, int[] keyLen) {
+    LeafNode(int pageNo, byte[] image, int n, int size, long[] slots) {
         super(pageNo);
         this.image = image;
         this.n = n;
         this.size = size;
-        this.cellOff = cellOff;
-        this.keyOff = keyOff;
-        this.keyLen = keyLen;
-        this.heads = n > 0 ? KeyHeads.of(image, keyOff, keyLen, n) : null;
+        this.slots = slots;
+        this.prefixLen = n > 0 ? LeafSlots.fillHeads(image, slots, n) : 0;
     }
 
     /**
@@ -69,15 +65,11 @@ final class LeafNode extends Page {
             image = b;
             return;
         }
-        int[] co = new int[n];
-        int[] ko = new int[n];
-        int[] kl = new int[n];
-        encode(b, co, ko, kl);
+        long[] s = new long[2 * n];
+        encode(b, s);
         image = b;
-        cellOff = co;
-        keyOff = ko;
-        keyLen = kl;
-        heads = n > 0 ? KeyHeads.of(b, ko, kl, n) : null;
+        slots = s;
+        prefixLen = n > 0 ? LeafSlots.fillHeads(b, s, n) : 0;
         keys = null;
         values = null;
         keyBlobs = null;
@@ -90,7 +82,12 @@ final class LeafNode extends Page {
 
     /** Key {@code i}; the caller must not modify it (packed: a fresh copy). */
     byte[] key(int i) {
-        return image == null ? keys[i] : Arrays.copyOfRange(image, keyOff[i], keyOff[i] + keyLen[i]);
+        if (image == null) {
+            return keys[i];
+        }
+        long m = slots[2 * i + 1];
+        int off = LeafSlots.keyOff(m);
+        return Arrays.copyOfRange(image, off, off + LeafSlots.keyLen(m));
     }
 
     /** The blob holding key {@code i}, or null. */
@@ -113,16 +110,18 @@ final class LeafNode extends Page {
     }
 
     private Object packedValue(int i) {
-        int[] pos = {cellOff[i]};
+        long m = slots[2 * i + 1];
+        int p = LeafSlots.valueOff(m);
+        int inline = LeafSlots.valueLen(m);
+        if (inline != LeafSlots.VALUE_ELSEWHERE) {
+            return Arrays.copyOfRange(image, p, p + inline);
+        }
+        int[] pos = {LeafSlots.cellOff(m)};
         int flags = image[pos[0]++];
         Bytes.getVarint(image, pos, image.length);
         long vlen = Bytes.getVarint(image, pos, image.length);
-        int p = keyOff[i] + keyLen[i];
-        if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0) {
-            return new BlobRef(Bytes.getInt(image, p), Bytes.getInt(image, p + 4), vlen,
-                    (flags & CellLayout.FLAG_VALUE_PAGE) != 0);
-        }
-        return Arrays.copyOfRange(image, p, p + (int) vlen);
+        return new BlobRef(Bytes.getInt(image, p), Bytes.getInt(image, p + 4), vlen,
+                (flags & CellLayout.FLAG_VALUE_PAGE) != 0);
     }
 
     /**
@@ -134,14 +133,12 @@ final class LeafNode extends Page {
         if (image == null) {
             return false;
         }
-        int flags = image[cellOff[i]];
-        int[] pos = {cellOff[i] + 1};
-        Bytes.getVarint(image, pos, image.length);
-        long vlen = Bytes.getVarint(image, pos, image.length);
-        if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0 || vlen != value.length) {
+        long m = slots[2 * i + 1];
+        int inline = LeafSlots.valueLen(m);
+        if (inline == LeafSlots.VALUE_ELSEWHERE || inline != value.length) {
             return false;
         }
-        System.arraycopy(value, 0, image, keyOff[i] + keyLen[i], value.length);
+        System.arraycopy(value, 0, image, LeafSlots.valueOff(m), value.length);
         return true;
     }
 
@@ -150,12 +147,10 @@ final class LeafNode extends Page {
         if (image == null) {
             return values[i] instanceof byte[] b && Arrays.equals(b, value);
         }
-        int flags = image[cellOff[i]];
-        int[] pos = {cellOff[i] + 1};
-        Bytes.getVarint(image, pos, image.length);
-        long vlen = Bytes.getVarint(image, pos, image.length);
-        int from = keyOff[i] + keyLen[i];
-        return (flags & CellLayout.FLAG_VALUE_BLOB) == 0 && vlen == value.length
+        long m = slots[2 * i + 1];
+        int from = LeafSlots.valueOff(m);
+        int inline = LeafSlots.valueLen(m);
+        return inline != LeafSlots.VALUE_ELSEWHERE && inline == value.length
                 && Arrays.equals(image, from, from + value.length, value, 0, value.length);
     }
 
@@ -175,10 +170,7 @@ final class LeafNode extends Page {
         values = v;
         keyBlobs = new BlobRef[k.length];
         image = null;
-        heads = null;
-        cellOff = null;
-        keyOff = null;
-        keyLen = null;
+        slots = null;
     }
 
     int cellSize(int i) {
@@ -192,15 +184,12 @@ final class LeafNode extends Page {
         int lo = 0;
         int hi = n - 1;
         byte[] img = image;
-        KeyHeads kh = heads;
-        if (img != null && kh != null) {
-            return searchHeads(key, img, kh);
+        if (img != null) {
+            return n == 0 ? -1 : searchPacked(key, img, slots);
         }
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int c = img == null
-                    ? Arrays.compareUnsigned(keys[mid], key)
-                    : Arrays.compareUnsigned(img, keyOff[mid], keyOff[mid] + keyLen[mid], key, 0, key.length);
+            int c = Arrays.compareUnsigned(keys[mid], key);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {
@@ -212,22 +201,26 @@ final class LeafNode extends Page {
         return -(lo + 1);
     }
 
-    /** {@link #search} of a packed leaf by its {@link KeyHeads}: the same result. */
-    private int searchHeads(byte[] key, byte[] img, KeyHeads kh) {
-        int p = kh.prefixLen;
-        int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), img, keyOff[0], keyOff[0] + p);
-        if (c != 0) {
-            return c < 0 ? -1 : -(n + 1); // outside the shared prefix: before or after every key
+    /** {@link #search} of a packed leaf by its {@link LeafSlots}: the same result. */
+    private int searchPacked(byte[] key, byte[] img, long[] s) {
+        int p = prefixLen;
+        if (p > 0) {
+            int first = LeafSlots.keyOff(s[1]);
+            int c = Arrays.compareUnsigned(key, 0, Math.min(p, key.length), img, first, first + p);
+            if (c != 0) {
+                return c < 0 ? -1 : -(n + 1); // outside the shared prefix: before or after every key
+            }
         }
         long h = KeyHeads.head(key, 0, key.length, p);
-        long[] hs = kh.heads;
         int lo = 0;
         int hi = n - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int cmp = Long.compareUnsigned(hs[mid], h);
+            int cmp = Long.compareUnsigned(s[2 * mid], h);
             if (cmp == 0) {
-                cmp = Arrays.compareUnsigned(img, keyOff[mid], keyOff[mid] + keyLen[mid], key, 0, key.length);
+                long m = s[2 * mid + 1];
+                int off = LeafSlots.keyOff(m);
+                cmp = Arrays.compareUnsigned(img, off, off + LeafSlots.keyLen(m), key, 0, key.length);
             }
             if (cmp < 0) {
                 lo = mid + 1;
@@ -307,11 +300,11 @@ final class LeafNode extends Page {
             System.arraycopy(image, 0, b, 0, image.length);
             return;
         }
-        encode(b, null, null, null);
+        encode(b, null);
     }
 
-    /** Writes the cells; records where each cell and key starts when the arrays are given. */
-    private void encode(byte[] b, int[] cellStarts, int[] keyStarts, int[] keyLens) {
+    /** Writes the cells; records each cell's {@link LeafSlots} meta when {@code slots} is given. */
+    private void encode(byte[] b, long[] slots) {
         b[0] = TYPE;
         Bytes.putShort(b, 2, n);
         Bytes.putInt(b, 4, pageNo());
@@ -321,17 +314,15 @@ final class LeafNode extends Page {
             Object v = values[i];
             boolean vBlob = v instanceof BlobRef;
             long vlen = vBlob ? ((BlobRef) v).length() : ((byte[]) v).length;
-            if (cellStarts != null) {
-                cellStarts[i] = p;
-            }
+            int cellStart = p;
             b[p++] = (byte) ((keyBlobs[i] != null ? CellLayout.FLAG_KEY_BLOB : 0)
                     | (vBlob ? CellLayout.FLAG_VALUE_BLOB : 0)
                     | (vBlob && ((BlobRef) v).direct() ? CellLayout.FLAG_VALUE_PAGE : 0));
             p = Bytes.putVarint(b, p, k.length);
             p = Bytes.putVarint(b, p, vlen);
-            if (keyStarts != null) {
-                keyStarts[i] = p;
-                keyLens[i] = k.length;
+            if (slots != null) {
+                slots[2 * i + 1] = LeafSlots.meta(cellStart, p, k.length,
+                        vBlob ? LeafSlots.VALUE_ELSEWHERE : (int) vlen);
             }
             p = BlobRef.putKey(b, p, k, keyBlobs[i]);
             if (vBlob) {
@@ -346,6 +337,6 @@ final class LeafNode extends Page {
 
     @Override
     public long heapBytes() {
-        return image != null ? image.length + 20L * n + 128 : size + 48L * n + 96;
+        return image != null ? image.length + 16L * n + 96 : size + 48L * n + 96;
     }
 }

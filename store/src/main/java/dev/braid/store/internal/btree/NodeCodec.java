@@ -47,13 +47,13 @@ final class NodeCodec implements PageDecoder {
     }
 
     private LeafNode decodeLeaf(int pageNo, byte[] b, int n) throws IOException {
-        int[] cellOff = new int[n];
-        int[] keyOff = new int[n];
-        int[] keyLen = new int[n];
+        long[] slots = new long[2 * n];
         int[] pos = {CellLayout.NODE_HEADER};
         int limit = b.length;
+        int prevOff = 0;
+        int prevLen = 0;
         for (int i = 0; i < n; i++) {
-            cellOff[i] = pos[0];
+            int cellOff = pos[0];
             int flags = b[pos[0]++];
             long kl = Bytes.getVarint(b, pos, limit);
             long vl = Bytes.getVarint(b, pos, limit);
@@ -63,22 +63,25 @@ final class NodeCodec implements PageDecoder {
             if ((flags & CellLayout.FLAG_KEY_BLOB) != 0) {
                 return decodeLeafWithKeyBlobs(pageNo, b, n);
             }
-            keyOff[i] = pos[0];
-            keyLen[i] = (int) kl;
-            int valueBytes = (flags & CellLayout.FLAG_VALUE_BLOB) != 0 ? BlobRef.ENCODED_BYTES : (int) vl;
-            if ((flags & CellLayout.FLAG_VALUE_BLOB) != 0 && vl == 0) {
+            int keyOff = pos[0];
+            boolean blob = (flags & CellLayout.FLAG_VALUE_BLOB) != 0;
+            int valueBytes = blob ? BlobRef.ENCODED_BYTES : (int) vl;
+            if (blob && vl == 0) {
                 throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " has an empty blob");
             }
             pos[0] += (int) kl + valueBytes;
             if (pos[0] > limit) {
                 throw io.corrupt(pageNo, "cell " + i + " of page " + pageNo + " runs past the page end");
             }
-            if (i > 0 && Arrays.compareUnsigned(b, keyOff[i - 1], keyOff[i - 1] + keyLen[i - 1],
-                    b, keyOff[i], keyOff[i] + keyLen[i]) >= 0) {
+            if (i > 0 && Arrays.compareUnsigned(b, prevOff, prevOff + prevLen, b, keyOff, keyOff + (int) kl) >= 0) {
                 throw io.corrupt(pageNo, "keys of leaf " + pageNo + " are out of order at cell " + i);
             }
+            prevOff = keyOff;
+            prevLen = (int) kl;
+            // within a page of at most 64 KiB, every offset and in-cell length fits in 16 bits
+            slots[2 * i + 1] = LeafSlots.meta(cellOff, keyOff, (int) kl, blob ? LeafSlots.VALUE_ELSEWHERE : (int) vl);
         }
-        return new LeafNode(pageNo, b, n, pos[0], cellOff, keyOff, keyLen);
+        return new LeafNode(pageNo, b, n, pos[0], slots);
     }
 
     /** The rare leaf with keys on overflow pages is decoded whole (keys read from their blobs). */
