@@ -36,6 +36,7 @@ public final class Pager {
     private final PageTable table;
     /** The cache's id for this store's value pages ({@link ImagePage}s, looked up by gets only). */
     private final int valueCacheId;
+    private final PageTable valueTable; // the cached value pages by number, kept by the cache
     private final LinkedHashMap<Integer, Page> dirty = new LinkedHashMap<>();
     private final HashMap<Integer, Integer> spilled = new HashMap<>();
     private final FreeList freeList;
@@ -47,6 +48,7 @@ public final class Pager {
         this.storeId = cache.newStoreId();
         this.table = cache.newTable(storeId);
         this.valueCacheId = cache.newStoreId();
+        this.valueTable = cache.newTable(valueCacheId);
         this.io = io;
         this.pageSize = pageSize;
         this.pageCost = 3L * pageSize / 2; // decoded node: its bytes plus array headers
@@ -204,7 +206,12 @@ public final class Pager {
      * null. Lock-free; any thread.
      */
     public ImagePage cachedValue(int pageNo, int crc) {
-        return cache.get(valueCacheId, pageNo) instanceof ImagePage p && p.crc() == crc ? p : null;
+        if (valueTable.get(pageNo) instanceof ImagePage p && p.crc() == crc) {
+            cache.hit(p);
+            return p;
+        }
+        cache.miss();
+        return null;
     }
 
     /** Caches a value page's verified image for later gets (any thread). It leaves with {@link #forget}. */

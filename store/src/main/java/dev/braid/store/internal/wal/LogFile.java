@@ -243,6 +243,9 @@ public final class LogFile {
 
     /** Offset of the newest frame of {@code pageNo}, or -1 when the log has none. */
     public long frameOffset(int pageNo) {
+        if (latest.isEmpty()) {
+            return -1; // the usual case after a checkpoint: no boxing, no hash lookup
+        }
         Long off = latest.get(pageNo);
         return off == null ? -1 : off;
     }
