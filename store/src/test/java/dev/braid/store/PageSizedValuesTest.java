@@ -86,6 +86,46 @@ class PageSizedValuesTest {
         }
     }
 
+    /**
+     * A restore (blind, unlogged, folded into the tree) keeps the value pages it writes in a cache
+     * that has room for them, so the gets after it read no value from the file; with a budget too
+     * small for them, the gets read them and still answer right.
+     */
+    @Test
+    void aRestoreLeavesItsValuesInACacheWithRoomForThem() {
+        for (long cache : new long[] {32L << 20, 256L << 10}) {
+            Path d = dir.resolve("cache-" + cache);
+            Random rnd = new Random(10);
+            NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
+            BraidOptions opts = BraidOptions.builder().pageSizeBytes(PAGE).cacheBytes(cache)
+                    .writeBufferBytes(Math.min(cache / 2, 4L << 20)).build();
+            try (Braid b = Braid.open(d, opts)) {
+                for (int i = 0; i < 2_000; i += 500) {
+                    WriteBatch batch = new WriteBatch().unlogged();
+                    for (int j = 0; j < 500; j++) {
+                        byte[] k = bytes(rnd, 16);
+                        byte[] v = bytes(rnd, PAGE - rnd.nextInt(300));
+                        batch.blindPut(k, v);
+                        model.put(k, v);
+                    }
+                    b.write(batch);
+                }
+                b.commit(Map.of("offset", "1"));
+                b.finishMerges();
+                b.commit(Map.of("offset", "1"));
+                long before = b.stats().bytesRead();
+                verify(b, model);
+                long read = b.stats().bytesRead() - before;
+                if (cache > (8L << 20)) {
+                    assertTrue(read < 200L * PAGE, read + " bytes read by the gets: leaves at most, no values");
+                } else {
+                    assertTrue(read >= 1_000L * PAGE, read + " bytes read: most values came from the file");
+                }
+                assertEquals(List.of(), b.check());
+            }
+        }
+    }
+
     @Test
     void aDamagedValuePageIsATypedErrorForItsKeyOnly() throws IOException {
         Random rnd = new Random(8);

@@ -53,6 +53,7 @@ public final class TreeBuilder {
         byte[] heldLast;
     }
 
+    private final ExtentSink sink;
     private final RunWriter pages;
     private final CellLayout layout;
     private final int leafLimit;
@@ -80,6 +81,7 @@ public final class TreeBuilder {
 
     private TreeBuilder(ExtentSink sink, boolean leavesOnly, int runHint) {
         this.leafList = leavesOnly ? new ArrayList<>() : null;
+        this.sink = sink;
         this.pages = new RunWriter(sink, runHint);
         this.layout = new CellLayout(sink.pageSize());
         this.leafLimit = (int) (layout.pageSize * BulkLoader.FILL);
@@ -130,6 +132,7 @@ public final class TreeBuilder {
         int page = pages.nextPages(1);
         int crc = Crc.ofPadded(vb, vo, vl, layout.pageSize);
         pages.writePadded(page, vb, vo, vl);
+        sink.wroteValuePage(page, vb, vo, vl, crc);
         return new BlobRef(page, crc, vl, true);
     }
 

@@ -49,6 +49,11 @@ final class JobSink implements ExtentSink {
     }
 
     @Override
+    public void wroteValuePage(int pageNo, byte[] buf, int off, int len, int crc) {
+        segs.warmValue(pageNo, buf, off, len, crc);
+    }
+
+    @Override
     public int pageSize() {
         return storage.pageSize();
     }

@@ -296,6 +296,11 @@ final class SegmentSet {
         changed = true;
     }
 
+    /** A job wrote a tree value's page ({@link ExtentSink#wroteValuePage}): keep it if the cache has room. */
+    void warmValue(int pageNo, byte[] buf, int off, int len, int crc) {
+        pager.warmValue(pageNo, buf, off, len, crc);
+    }
+
     /** Ends the reservations of an abandoned job, freeing its pages. Write lock held. */
     void abandon(List<Run> taken) throws IOException {
         unreserve(taken);
@@ -322,6 +327,7 @@ final class SegmentSet {
      */
     private void release(List<Run> runs) {
         for (Run r : runs) {
+            pager.forgetValues(r.start(), r.end()); // a value page the job kept in the cache
             free.add(r);
         }
         trimEnd();

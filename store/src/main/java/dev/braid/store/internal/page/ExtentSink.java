@@ -18,4 +18,12 @@ public interface ExtentSink {
     void write(int firstPage, byte[] buf, int off, int pages) throws IOException;
 
     int pageSize();
+
+    /**
+     * Tells the sink that page {@code pageNo}, just written, holds a tree value of {@code len} bytes
+     * (from {@code buf[off..]}, zero-padded) with page checksum {@code crc}: a sink may keep a copy
+     * for later gets. The slice may change after the call.
+     */
+    default void wroteValuePage(int pageNo, byte[] buf, int off, int len, int crc) {
+    }
 }

@@ -1,9 +1,10 @@
 package dev.braid.store.internal.page;
 
 /**
- * A verified page image kept as it is (a tree value's own page, read by gets): the image and the
- * CRC32C it was verified against, which a reader compares with the one its reference holds.
- * Immutable; the image is never handed out, only copied from.
+ * A verified page image kept as it is (a tree value's own page, read by gets): the image, or only
+ * its first bytes that hold the value (a page kept as a build wrote it), and the CRC32C of the page,
+ * which a reader compares with the one its reference holds. Immutable; the image is never handed
+ * out, only copied from.
  */
 public final class ImagePage extends Page {
     private final byte[] image;

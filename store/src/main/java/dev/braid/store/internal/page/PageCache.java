@@ -124,6 +124,20 @@ public final class PageCache {
     }
 
     /**
+     * Caches a clean page only if it fits without evicting anything (a page offered in passing, such
+     * as a value page a build has just written); returns whether it did.
+     */
+    public synchronized boolean putIfRoom(int storeId, Page page) {
+        PageTable t = tables.get(storeId);
+        long cost = page.heapBytes() + (t == null ? 0 : t.costToSet(page.pageNo()));
+        if (probationBytes + protectedBytes + reservedBytes + cost > capacityBytes) {
+            return false;
+        }
+        insert(storeId, page);
+        return true;
+    }
+
+    /**
      * Caches pages that were dirty and are clean now (a commit), releasing {@code releasedBytes}
      * reserved for them first, then evicting once.
      */

@@ -41,6 +41,13 @@ final class PageTable {
     }
 
     /** Puts {@code p} at its number; returns the bytes of a chunk this allocated (0 if none). Cache lock held. */
+    /** Bytes that {@link #set} of page {@code pageNo} would add (a chunk not there yet). */
+    long costToSet(int pageNo) {
+        int c = pageNo >>> SHIFT;
+        Page[][] cs = chunks;
+        return c < cs.length && cs[c] != null ? 0 : CHUNK_BYTES;
+    }
+
     long set(Page p) {
         int pageNo = p.pageNo();
         int c = pageNo >>> SHIFT;

@@ -219,6 +219,30 @@ public final class Pager {
         cache.put(valueCacheId, p);
     }
 
+    /**
+     * Keeps a copy of a value page a build has just written ({@link ExtentSink#wroteValuePage}) if
+     * the cache has room for it without evicting anything: a restore thus leaves the values it wrote
+     * in a cache that would otherwise be empty, for the gets that follow. Any thread.
+     */
+    public void warmValue(int pageNo, byte[] buf, int off, int len, int crc) {
+        if (cache.headroomBytes() < pageSize) {
+            return; // cheap early out: the budget is taken by dirty pages and buffers
+        }
+        cache.putIfRoom(valueCacheId, new ImagePage(pageNo, java.util.Arrays.copyOfRange(buf, off, off + len), crc));
+    }
+
+    /**
+     * Drops the cached value pages among {@code [from, to)}: pages a job wrote and then gave up
+     * (abandoned, or spare), whose numbers may get other bytes. Writer, under the store's write lock.
+     */
+    public void forgetValues(int from, int to) {
+        for (int p = from; p < to; p++) {
+            if (valueTable.get(p) != null) {
+                cache.remove(valueCacheId, p);
+            }
+        }
+    }
+
     /** Gives {@code pageNo} back: it leaves the transaction and the cache and goes on the free list. */
     public void free(int pageNo) throws IOException {
         forget(pageNo);
