@@ -1,6 +1,7 @@
 package dev.braid.store.internal.engine;
 
 import dev.braid.store.internal.page.ExtentSink;
+import dev.braid.store.internal.page.Pager;
 import dev.braid.store.internal.page.Run;
 import java.io.IOException;
 import java.util.concurrent.locks.Lock;
@@ -15,14 +16,16 @@ import java.util.concurrent.locks.Lock;
 final class JobSink implements ExtentSink {
     private final SegmentSet segs;
     private final Storage storage;
+    private final Pager pager;
     private final Placement placement;
     private final Lock writeLock;
     private final Object monitor;
 
     /** Exactly one of {@code writeLock} and {@code monitor} is given. */
-    JobSink(SegmentSet segs, Storage storage, Placement placement, Lock writeLock, Object monitor) {
+    JobSink(SegmentSet segs, Storage storage, Pager pager, Placement placement, Lock writeLock, Object monitor) {
         this.segs = segs;
         this.storage = storage;
+        this.pager = pager;
         this.placement = placement;
         this.writeLock = writeLock;
         this.monitor = monitor;
@@ -50,7 +53,7 @@ final class JobSink implements ExtentSink {
 
     @Override
     public void wroteValuePage(int pageNo, byte[] buf, int off, int len, int crc) {
-        segs.warmValue(pageNo, buf, off, len, crc);
+        pager.warmValue(pageNo, buf, off, len, crc); // kept if the cache has room
     }
 
     @Override

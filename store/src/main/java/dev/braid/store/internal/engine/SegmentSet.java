@@ -215,7 +215,7 @@ final class SegmentSet {
 
     /** A sink for a job's pages, placed as {@code placement} says; reserved until installed or dropped. */
     ExtentSink sink(Placement placement) {
-        return new JobSink(this, storage, placement, writeLock, null);
+        return new JobSink(this, storage, pager, placement, writeLock, null);
     }
 
     /**
@@ -223,7 +223,7 @@ final class SegmentSet {
      * waits for: they take runs in turn under {@code monitor} instead of the lock.
      */
     ExtentSink sinkUnderHeldLock(Placement placement, Object monitor) {
-        return new JobSink(this, storage, placement, null, monitor);
+        return new JobSink(this, storage, pager, placement, null, monitor);
     }
 
     /** Takes a run for a job and reserves it (write lock held, see {@link JobSink}). */
@@ -294,11 +294,6 @@ final class SegmentSet {
         segments = List.copyOf(list);
         merges++;
         changed = true;
-    }
-
-    /** A job wrote a tree value's page ({@link ExtentSink#wroteValuePage}): keep it if the cache has room. */
-    void warmValue(int pageNo, byte[] buf, int off, int len, int crc) {
-        pager.warmValue(pageNo, buf, off, len, crc);
     }
 
     /** Ends the reservations of an abandoned job, freeing its pages. Write lock held. */
