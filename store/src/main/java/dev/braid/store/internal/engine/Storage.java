@@ -204,8 +204,8 @@ final class Storage implements PageIo {
     }
 
     /**
-     * Copies every committed frame into the page file (D1, D2). Returns false when there was
-     * nothing to copy or the store is closed.
+     * Copies the committed frames newer than the last checkpoint into the page file (D1, D2).
+     * Returns false when there was nothing to copy or the store is closed.
      */
     boolean checkpoint() throws IOException {
         checkpointLock.lock();
@@ -220,7 +220,16 @@ final class Storage implements PageIo {
                 return false;
             }
             log.sync(); // D1
-            List<Map.Entry<Integer, Long>> frames = new ArrayList<>(snap.frames().entrySet());
+            // Incremental: a page whose newest committed frame lies below backfilledEnd was copied
+            // by an earlier checkpoint and has not changed since. Page 0 is always among the rest
+            // (every commit has its frame), so R1 holds.
+            long done = backfilledEnd;
+            List<Map.Entry<Integer, Long>> frames = new ArrayList<>();
+            for (Map.Entry<Integer, Long> f : snap.frames().entrySet()) {
+                if (f.getValue() >= done) {
+                    frames.add(f);
+                }
+            }
             // R1: in page order, so page 0 (the newest header copied) goes first: read-only clients
             // in other processes detect a checkpoint over their snapshot from page 0 alone.
             frames.sort(Map.Entry.comparingByKey());
