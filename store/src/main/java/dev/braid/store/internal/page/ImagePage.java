@@ -37,6 +37,11 @@ public final class ImagePage extends Page {
 
     @Override
     public long heapBytes() {
-        return 16L + image.length + 32;
+        return heapBytesFor(image.length);
+    }
+
+    /** What a page kept with {@code imageBytes} of image is charged. */
+    static long heapBytesFor(int imageBytes) {
+        return 16L + imageBytes + 32;
     }
 }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * A byte-bounded cache of clean decoded pages that several stores can share. Scan resistant in the
@@ -125,15 +126,16 @@ public final class PageCache {
 
     /**
      * Caches a clean page only if it fits without evicting anything (a page offered in passing, such
-     * as a value page a build has just written); returns whether it did.
+     * as a value page a build has just written); {@code page} makes it, charged {@code heapBytes},
+     * and is called only when it fits, so a full cache costs no copy. Returns whether it did.
      */
-    public synchronized boolean putIfRoom(int storeId, Page page) {
+    public synchronized boolean putIfRoom(int storeId, int pageNo, long heapBytes, Supplier<? extends Page> page) {
         PageTable t = tables.get(storeId);
-        long cost = page.heapBytes() + (t == null ? 0 : t.costToSet(page.pageNo()));
+        long cost = heapBytes + (t == null ? 0 : t.costToSet(pageNo));
         if (probationBytes + protectedBytes + reservedBytes + cost > capacityBytes) {
             return false;
         }
-        insert(storeId, page);
+        insert(storeId, page.get());
         return true;
     }
 

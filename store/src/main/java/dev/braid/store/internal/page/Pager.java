@@ -228,7 +228,8 @@ public final class Pager {
         if (cache.headroomBytes() < pageSize) {
             return; // cheap early out: the budget is taken by dirty pages and buffers
         }
-        cache.putIfRoom(valueCacheId, new ImagePage(pageNo, java.util.Arrays.copyOfRange(buf, off, off + len), crc));
+        cache.putIfRoom(valueCacheId, pageNo, ImagePage.heapBytesFor(len),
+                () -> new ImagePage(pageNo, java.util.Arrays.copyOfRange(buf, off, off + len), crc));
     }
 
     /**
