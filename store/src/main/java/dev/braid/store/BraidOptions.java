@@ -95,10 +95,10 @@ public final class BraidOptions {
 
     /**
      * How far the write buffer may grow past {@link #writeBufferBytes()} while it holds unlogged
-     * blind writes into an empty store (a restore into a new store): -1 (the default) for half of the
-     * memory budget, 0 for not at all. It grows only while the writes buffered in the whole budget
-     * leave half of it; a restore that fits is built straight into the B+tree at commit, its data
-     * written once.
+     * blind writes into an empty store (a restore into a new store): -1 (the default) for three
+     * quarters of the memory budget, 0 for not at all. It grows only while the writes buffered in the
+     * whole budget leave a quarter of it (a new store has nothing to cache yet); a restore that fits
+     * is built straight into the B+tree at commit, its data written once.
      */
     public long restoreBufferBytes() {
         return restoreBufferBytes;
@@ -196,7 +196,7 @@ public final class BraidOptions {
             return this;
         }
 
-        /** See {@link BraidOptions#restoreBufferBytes()}: -1 (half the budget), 0 (off) or at least 1 KiB. */
+        /** See {@link BraidOptions#restoreBufferBytes()}: -1 (three quarters of the budget), 0 (off) or at least 1 KiB. */
         public Builder restoreBufferBytes(long bytes) {
             if (bytes != -1 && bytes != 0 && bytes < 1024) {
                 throw new IllegalArgumentException("restoreBufferBytes must be -1, 0 or at least 1 KiB, got " + bytes);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A restore into a new store (unlogged blind writes into an empty tree): its write buffer may grow
  * past {@code writeBufferBytes} while the memory budget has room, and at commit a buffer with
  * nothing below it is built straight into the B+tree, its data written once, no segment. The
- * growth is bounded by half the budget, shared fairly with other stores, and off over a non-empty
+ * growth is bounded by three quarters of the budget, shared fairly with other stores, and off over a non-empty
  * tree, for logged writes, and with {@code restoreBufferBytes(0)}.
  */
 class DirectBuildTest {
@@ -133,11 +133,11 @@ class DirectBuildTest {
     }
 
     /**
-     * With an 8 MiB budget the buffer stops growing at half of it: a segment is written, and the
+     * With an 8 MiB budget the buffer stops growing at three quarters of it: a segment is written, and the
      * buffers after it keep the usual size.
      */
     @Test
-    void growthStaysWithinHalfTheBudget() {
+    void growthStaysWithinThreeQuartersOfTheBudget() {
         BraidOptions opts = BraidOptions.builder().cacheBytes(8L << 20).writeBufferBytes(256 << 10).build();
         NavigableMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
         Random rnd = new Random(7);
@@ -156,7 +156,8 @@ class DirectBuildTest {
             assertTrue(maxAfterFirstSegment <= (256 << 10) + 200_000,
                     "a restore that did not fit continues with buffers of the usual size: " + maxAfterFirstSegment);
             assertTrue(maxBuffer > 1L << 20, "it grew past 256 KiB: " + maxBuffer);
-            assertTrue(maxBuffer <= (4L << 20) + (1 << 20) + 200_000, "at most half the budget (+ a step): "
+            assertTrue(maxBuffer > 5L << 20, "it grew past half the budget: " + maxBuffer);
+            assertTrue(maxBuffer <= (6L << 20) + (1 << 20) + 200_000, "at most three quarters of the budget (+ a step): "
                     + maxBuffer);
             assertTrue(b.stats().segments() + b.stats().merges() > 0, "segments were written");
             b.commit(Map.of());
@@ -166,7 +167,7 @@ class DirectBuildTest {
         }
     }
 
-    /** Two stores on one 32 MiB budget: while one holds most of its half, the other stays near its limit. */
+    /** Two stores on one 32 MiB budget: while one holds most of the restore share, the other stays near its limit. */
     @Test
     void aSharedBudgetLeavesNoRoomForASecondGrowingBuffer() {
         BraidCache shared = BraidCache.ofBytes(32L << 20);
@@ -175,10 +176,10 @@ class DirectBuildTest {
         NavigableMap<byte[], byte[]> modelB = new TreeMap<>(Arrays::compareUnsigned);
         Random rnd = new Random(3);
         try (Braid a = Braid.open(dir.resolve("a"), opts); Braid b = Braid.open(dir.resolve("b"), opts)) {
-            while (a.stats().writeBufferBytes() < 14L << 20) {
+            while (a.stats().writeBufferBytes() < 23L << 20) {
                 restoreBatch(a, rnd, modelA, 1000);
             }
-            assertEquals(0, a.stats().segments(), "the first store's buffer grew to 14 MiB");
+            assertEquals(0, a.stats().segments(), "the first store's buffer grew to 23 MiB");
             long maxB = 0;
             for (int batch = 0; batch < 100; batch++) {
                 restoreBatch(b, rnd, modelB, 1000);

@@ -22,7 +22,7 @@ import org.apache.kafka.common.config.ConfigException;
  *   <tr><td>{@value #PAGE_SIZE_BYTES}</td><td>4096</td><td>page size of new stores</td></tr>
  *   <tr><td>{@value #DURABILITY}</td><td>NORMAL</td><td>NORMAL or FULL, see {@link Durability}</td></tr>
  *   <tr><td>{@value #WRITE_BUFFER_BYTES}</td><td>16 MiB</td><td>blind-write buffer of restores</td></tr>
- *   <tr><td>{@value #RESTORE_BUFFER_BYTES}</td><td>-1: half the budget</td><td>how far a restore's buffer
+ *   <tr><td>{@value #RESTORE_BUFFER_BYTES}</td><td>-1: three quarters of the budget</td><td>how far a restore's buffer
  *       may grow into a new store (0: not at all), see {@link BraidOptions#restoreBufferBytes()}</td></tr>
  * </table>
  */

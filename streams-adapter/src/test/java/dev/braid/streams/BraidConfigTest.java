@@ -20,7 +20,7 @@ class BraidConfigTest {
         assertEquals(4096, o.pageSizeBytes());
         assertEquals(Durability.NORMAL, o.durability());
         assertEquals(16L << 20, o.writeBufferBytes());
-        assertEquals(-1, o.restoreBufferBytes(), "a restore's buffer may grow to half the budget");
+        assertEquals(-1, o.restoreBufferBytes(), "a restore's buffer may grow to three quarters of the budget");
         assertTrue(o.cache().capacityBytes() >= 64L << 20);
     }
 

@@ -82,6 +82,15 @@ final class BufferedWrites {
         }
     }
 
+    /**
+     * The part of a memory budget of {@code capacity} bytes that restore buffers may take (three
+     * quarters): a restore into a new store has nothing to cache, so most of the budget is better
+     * spent holding it whole, to be written once.
+     */
+    static long restoreShareOf(long capacity) {
+        return capacity / 4 * 3;
+    }
+
     /** Growth is looked at again after this many more bytes. */
     private static final long GROWTH_STEP_BYTES = 1 << 20;
 
@@ -96,7 +105,8 @@ final class BufferedWrites {
      */
     private boolean mayGrow() {
         return unlogged && buffer.bytes() < growLimitBytes && tree.count() == 0 && segs.isEmpty()
-                && !mergeJob.treeFrozen() && pager.cache().headroomBytes() >= pager.cache().capacityBytes() / 2;
+                && !mergeJob.treeFrozen()
+                && pager.cache().headroomBytes() >= pager.cache().capacityBytes() - restoreShareOf(pager.cache().capacityBytes());
     }
 
     /**

@@ -133,7 +133,8 @@ public final class Engine implements StoreEngine {
         });
         // The buffer is charged to the cache budget, so it may take at most half of it.
         long bufferLimit = Math.min(opts.writeBufferBytes(), Math.max(1024, cap / 2));
-        long growLimit = opts.restoreBufferBytes() < 0 ? cap / 2 : Math.min(opts.restoreBufferBytes(), cap / 2);
+        long growCap = BufferedWrites.restoreShareOf(cap);
+        long growLimit = opts.restoreBufferBytes() < 0 ? growCap : Math.min(opts.restoreBufferBytes(), growCap);
         this.writes = new BufferedWrites(buffer, tree, segs, pager, storage, mergeJob, opts.backgroundMerges(),
                 bufferLimit, Math.max(bufferLimit, growLimit), spillLimitBytes);
     }
