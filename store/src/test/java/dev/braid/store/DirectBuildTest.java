@@ -236,6 +236,36 @@ class DirectBuildTest {
         }
     }
 
+    /**
+     * The tree a restore builds stays in a cache with room for it: a get of every key after the
+     * commit misses nowhere (each would otherwise read, verify and decode its leaf), and the values
+     * are right. A fold of segments (the buffer not allowed to grow) warms its tree the same way.
+     */
+    @Test
+    void aRestoreLeavesItsTreeInACacheWithRoomForIt() {
+        for (boolean grow : new boolean[] {true, false}) {
+            BraidOptions opts = BraidOptions.builder().cacheBytes(256L << 20).writeBufferBytes(1 << 20)
+                    .restoreBufferBytes(grow ? -1 : 0).build();
+            NavigableMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+            Random rnd = new Random(5);
+            try (Braid b = Braid.open(dir.resolve(grow ? "built" : "folded"), opts)) {
+                for (int batch = 0; batch < 100; batch++) {
+                    restoreBatch(b, rnd, model, 1000);
+                }
+                b.commit(Map.of("offset", "100000"));
+                assertEquals(grow, b.stats().segments() == 0, "segments to fold only when the buffer may not grow");
+                b.finishMerges();
+                assertEquals(0, b.stats().segments());
+                long missesBefore = b.stats().cacheMisses();
+                for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
+                    assertArrayEquals(e.getValue(), b.get(e.getKey()));
+                }
+                assertEquals(0, b.stats().cacheMisses() - missesBefore,
+                        (grow ? "direct build" : "fold") + ": no node read from the file");
+            }
+        }
+    }
+
     private static void restoreBatch(Braid b, Random rnd, NavigableMap<byte[], byte[]> model, int n) {
         WriteBatch wb = new WriteBatch().unlogged();
         for (int i = 0; i < n; i++) {

@@ -158,6 +158,7 @@ public final class TreeBuilder {
         byte[] img = leaf.seal();
         int crc = Crc.of(img);
         pages.write(leaf.page(), img, 1); // copied: the image is reused
+        sink.wroteNodePage(leaf.page(), img, crc);
         leafOpen = false;
         return new Built(leaf.page(), crc, first, last);
     }
@@ -261,7 +262,9 @@ public final class TreeBuilder {
         byte[] img = new byte[layout.pageSize];
         node.encode(img);
         pages.write(node.pageNo(), img, 1);
-        return new Built(node.pageNo(), Crc.of(img), first, last);
+        int crc = Crc.of(img);
+        sink.wroteNodePage(node.pageNo(), img, crc);
+        return new Built(node.pageNo(), crc, first, last);
     }
 
     /** Finishes the tree; with no entries, the result is a single empty leaf. */

@@ -57,6 +57,11 @@ final class JobSink implements ExtentSink {
     }
 
     @Override
+    public void wroteNodePage(int pageNo, byte[] image, int crc) {
+        pager.warmNode(pageNo, image); // kept if the cache has room
+    }
+
+    @Override
     public int pageSize() {
         return storage.pageSize();
     }

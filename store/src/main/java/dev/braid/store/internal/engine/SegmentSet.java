@@ -322,7 +322,7 @@ final class SegmentSet {
      */
     private void release(List<Run> runs) {
         for (Run r : runs) {
-            pager.forgetValues(r.start(), r.end()); // a value page the job kept in the cache
+            pager.forgetJobPages(r.start(), r.end()); // a page the job kept in the cache
             free.add(r);
         }
         trimEnd();

@@ -26,4 +26,12 @@ public interface ExtentSink {
      */
     default void wroteValuePage(int pageNo, byte[] buf, int off, int len, int crc) {
     }
+
+    /**
+     * Tells the sink that page {@code pageNo}, just written, is the tree node {@code image} with
+     * checksum {@code crc}: a sink may keep it, decoded, for later reads. The image may change after
+     * the call.
+     */
+    default void wroteNodePage(int pageNo, byte[] image, int crc) {
+    }
 }

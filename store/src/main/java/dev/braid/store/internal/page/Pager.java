@@ -233,13 +233,43 @@ public final class Pager {
     }
 
     /**
-     * Drops the cached value pages among {@code [from, to)}: pages a job wrote and then gave up
-     * (abandoned, or spare), whose numbers may get other bytes. Writer, under the store's write lock.
+     * Keeps a tree node a build has just written ({@link ExtentSink#wroteNodePage}), decoded, if the
+     * cache has room for it without evicting anything: a restore built straight into a new store
+     * thus leaves its tree in a cache that would otherwise be empty, for the reads and updates that
+     * follow (each would otherwise read, verify and decode its leaf). The page is reachable only once
+     * the build is installed; a build that is given up drops it ({@link #forgetJobPages}). Any thread.
      */
-    public void forgetValues(int from, int to) {
+    public void warmNode(int pageNo, byte[] image) {
+        if (cache.headroomBytes() < pageCost) {
+            return; // cheap early out: the budget is taken by dirty pages and buffers
+        }
+        try {
+            cache.putIfRoom(storeId, pageNo, pageCost, () -> {
+                try {
+                    return decoder.decode(pageNo, image.clone());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            // Not kept: a read of the page will decode it from the file and report the problem there.
+            org.slf4j.LoggerFactory.getLogger(Pager.class).warn("node page {} just written does not decode", pageNo, e);
+        }
+    }
+
+    /**
+     * Drops the cached pages among {@code [from, to)} (warm values and nodes): pages a job wrote and
+     * then gave up (abandoned, or spare), whose numbers may get other bytes. Writer, under the
+     * store's write lock.
+     */
+    public void forgetJobPages(int from, int to) {
         for (int p = from; p < to; p++) {
             if (valueTable.get(p) != null) {
                 cache.remove(valueCacheId, p);
+            }
+            Page cached = table.get(p);
+            if (cached != null && !cached.dirty) {
+                cache.remove(storeId, p);
             }
         }
     }
