@@ -179,6 +179,7 @@ class CompactTest {
     private static BraidOptions inline(FaultyFileSystem fs) {
         return BraidOptions.builder().pageSizeBytes(1024).cacheBytes(256 * 1024).backgroundMerges(false)
                 .backgroundCheckpoints(false).checkpointLogBytes(64 * 1024).writeBufferBytes(4L << 20)
+                .restoreBufferBytes(0) // the restore becomes a segment and a fold: space for the compaction to reclaim
                 .fileSystem(fs).build();
     }
 
