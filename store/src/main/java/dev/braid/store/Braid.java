@@ -86,7 +86,7 @@ public final class Braid implements AutoCloseable {
         return engine.get(checkKey(key));
     }
 
-    /** Sets {@code key} to {@code value} (a B+tree write). */
+    /** Sets {@code key} to {@code value} (a B+tree write, or through the merge-tree: see {@link WriteMode}). */
     public void put(byte[] key, byte[] value) {
         engine.put(checkKey(key), checkValue(value));
     }

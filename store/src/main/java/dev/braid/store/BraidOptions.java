@@ -23,6 +23,7 @@ public final class BraidOptions {
     private final boolean createIfMissing;
     private final long writeBufferBytes;
     private final long restoreBufferBytes;
+    private final WriteMode writeMode;
     private final FileSystem fileSystem;
 
     private BraidOptions(Builder b) {
@@ -36,6 +37,7 @@ public final class BraidOptions {
         this.createIfMissing = b.createIfMissing;
         this.writeBufferBytes = b.writeBufferBytes;
         this.restoreBufferBytes = b.restoreBufferBytes;
+        this.writeMode = b.writeMode;
         this.fileSystem = b.fileSystem;
     }
 
@@ -104,6 +106,11 @@ public final class BraidOptions {
         return restoreBufferBytes;
     }
 
+    /** Where B+tree writes go: {@link WriteMode#TREE} (the default) or through the merge-tree. */
+    public WriteMode writeMode() {
+        return writeMode;
+    }
+
     /** The file layer; the real one unless a test injects another. */
     public FileSystem fileSystem() {
         return fileSystem;
@@ -122,6 +129,7 @@ public final class BraidOptions {
         private boolean createIfMissing = true;
         private long writeBufferBytes = 16L << 20;
         private long restoreBufferBytes = -1;
+        private WriteMode writeMode = WriteMode.TREE;
         private FileSystem fileSystem = FileSystem.real();
 
         private Builder() {
@@ -202,6 +210,12 @@ public final class BraidOptions {
                 throw new IllegalArgumentException("restoreBufferBytes must be -1, 0 or at least 1 KiB, got " + bytes);
             }
             this.restoreBufferBytes = bytes;
+            return this;
+        }
+
+        /** See {@link WriteMode}. */
+        public Builder writeMode(WriteMode mode) {
+            this.writeMode = Objects.requireNonNull(mode, "writeMode");
             return this;
         }
 

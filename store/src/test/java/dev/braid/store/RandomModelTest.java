@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * every commit and when it passes its limit: {@code writeBufferBytes}, at most half the cache. One
  * setting has a 1 KiB buffer that drains all the time; in the extreme ones the 64 KiB cache caps it
  * at 32 KiB, so it drains now and then; the others keep it below its 16 MiB limit (committing early
- * if need be), so it drains only at commit. Each run prints its setting, seed and what it covered;
+ * if need be), so it drains only at commit. Two settings send every tree write through the
+ * merge-tree ({@link WriteMode#MERGE_TREE}). Each run prints its setting, seed and what it covered;
  * a failure names the op and lists the operations before it.
  *
  * <p>Replay one run: {@code -Dbraid.seed=N} (every setting, or one with {@code -Dbraid.setting=NAME}),
@@ -103,6 +104,20 @@ class RandomModelTest {
                         .backgroundCheckpoints(false)
                         .backgroundMerges(false)
                         .writeBufferBytes(1024)
+                        .build()),
+                // every tree write goes through the merge-tree (WriteMode.MERGE_TREE)
+                new Setting("merge-tree-writes", 4000, () -> BraidOptions.builder()
+                        .writeMode(WriteMode.MERGE_TREE)
+                        .build()),
+                new Setting("extreme-merge-tree-writes", 4000, () -> BraidOptions.builder()
+                        .pageSizeBytes(512)
+                        .cacheBytes(64 * 1024)
+                        .checkpointLogBytes(4 * 1024)
+                        .maxLogBytes(16 * 1024)
+                        .backgroundCheckpoints(false)
+                        .backgroundMerges(false)
+                        .writeBufferBytes(1024)
+                        .writeMode(WriteMode.MERGE_TREE)
                         .build()));
     }
 

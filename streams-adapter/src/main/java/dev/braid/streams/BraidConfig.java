@@ -3,6 +3,7 @@ package dev.braid.streams;
 import dev.braid.store.BraidCache;
 import dev.braid.store.BraidOptions;
 import dev.braid.store.Durability;
+import dev.braid.store.WriteMode;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -24,6 +25,9 @@ import org.apache.kafka.common.config.ConfigException;
  *   <tr><td>{@value #WRITE_BUFFER_BYTES}</td><td>16 MiB</td><td>blind-write buffer of restores</td></tr>
  *   <tr><td>{@value #RESTORE_BUFFER_BYTES}</td><td>-1: three quarters of the budget</td><td>how far a restore's buffer
  *       may grow into a new store (0: not at all), see {@link BraidOptions#restoreBufferBytes()}</td></tr>
+ *   <tr><td>{@value #WRITE_MODE}</td><td>tree</td><td>where processing writes go: {@code tree} (the
+ *       B+tree) or {@code merge-tree} (buffered and merged, for updates scattered over a store much
+ *       larger than what changes between commits), see {@link WriteMode}</td></tr>
  * </table>
  */
 final class BraidConfig {
@@ -34,6 +38,7 @@ final class BraidConfig {
     static final String DURABILITY = "braid.durability";
     static final String WRITE_BUFFER_BYTES = "braid.write.buffer.bytes";
     static final String RESTORE_BUFFER_BYTES = "braid.restore.buffer.bytes";
+    static final String WRITE_MODE = "braid.write.mode";
 
     private static final long MIN_MEMORY_BYTES = 64L << 20;
 
@@ -43,9 +48,11 @@ final class BraidConfig {
     private final Durability durability;
     private final long writeBufferBytes;
     private final long restoreBufferBytes;
+    private final WriteMode writeMode;
 
     private BraidConfig(long memoryBytes, boolean memoryShared, int pageSizeBytes, Durability durability,
-                        long writeBufferBytes, long restoreBufferBytes) {
+                        long writeBufferBytes, long restoreBufferBytes, WriteMode writeMode) {
+        this.writeMode = writeMode;
         this.memoryBytes = memoryBytes;
         this.memoryShared = memoryShared;
         this.pageSizeBytes = pageSizeBytes;
@@ -66,7 +73,8 @@ final class BraidConfig {
                 (int) longValue(appConfigs, PAGE_SIZE_BYTES, 4096),
                 durabilityValue(appConfigs),
                 longValue(appConfigs, WRITE_BUFFER_BYTES, 16L << 20),
-                longValue(appConfigs, RESTORE_BUFFER_BYTES, -1));
+                longValue(appConfigs, RESTORE_BUFFER_BYTES, -1),
+                writeModeValue(appConfigs));
     }
 
     /**
@@ -80,7 +88,8 @@ final class BraidConfig {
                     .pageSizeBytes(overrides.pageSizeBytes() != null ? overrides.pageSizeBytes() : pageSizeBytes)
                     .durability(overrides.durability() != null ? overrides.durability() : durability)
                     .writeBufferBytes(overrides.writeBufferBytes() != null ? overrides.writeBufferBytes() : writeBufferBytes)
-                    .restoreBufferBytes(restoreBufferBytes);
+                    .restoreBufferBytes(restoreBufferBytes)
+                    .writeMode(overrides.writeMode() != null ? overrides.writeMode() : writeMode);
             return b.cache(cache(overrides)).build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("invalid Braid store setting (" + overrides + "): " + e.getMessage());
@@ -130,6 +139,24 @@ final class BraidConfig {
             throw new ConfigException(key, v, "must be true or false");
         }
         return Boolean.parseBoolean(s);
+    }
+
+    private static WriteMode writeModeValue(Map<String, ?> configs) {
+        Object v = configs.get(WRITE_MODE);
+        if (v == null) {
+            return WriteMode.TREE;
+        }
+        if (v instanceof WriteMode m) {
+            return m;
+        }
+        String s = v.toString().trim().toLowerCase(Locale.ROOT);
+        if (s.equals("tree")) {
+            return WriteMode.TREE;
+        }
+        if (s.equals("merge-tree") || s.equals("merge_tree")) {
+            return WriteMode.MERGE_TREE;
+        }
+        throw new ConfigException(WRITE_MODE, v, "must be tree or merge-tree");
     }
 
     private static Durability durabilityValue(Map<String, ?> configs) {

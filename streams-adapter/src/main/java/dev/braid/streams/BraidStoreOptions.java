@@ -1,6 +1,7 @@
 package dev.braid.streams;
 
 import dev.braid.store.Durability;
+import dev.braid.store.WriteMode;
 import java.util.Objects;
 
 /**
@@ -9,15 +10,17 @@ import java.util.Objects;
  * Immutable: each {@code with...} method returns a new instance; thread safe.
  */
 public final class BraidStoreOptions {
-    private static final BraidStoreOptions NONE = new BraidStoreOptions(null, null, null, null);
+    private static final BraidStoreOptions NONE = new BraidStoreOptions(null, null, null, null, null);
 
     private final Integer pageSizeBytes;
     private final Durability durability;
     private final Long writeBufferBytes;
     private final Long privateMemoryBytes;
+    private final WriteMode writeMode;
 
     private BraidStoreOptions(Integer pageSizeBytes, Durability durability, Long writeBufferBytes,
-                              Long privateMemoryBytes) {
+                              Long privateMemoryBytes, WriteMode writeMode) {
+        this.writeMode = writeMode;
         this.pageSizeBytes = pageSizeBytes;
         this.durability = durability;
         this.writeBufferBytes = writeBufferBytes;
@@ -31,17 +34,17 @@ public final class BraidStoreOptions {
 
     /** Page size of a new store (an existing store keeps its own). */
     public BraidStoreOptions withPageSizeBytes(int bytes) {
-        return new BraidStoreOptions(bytes, durability, writeBufferBytes, privateMemoryBytes);
+        return new BraidStoreOptions(bytes, durability, writeBufferBytes, privateMemoryBytes, writeMode);
     }
 
     public BraidStoreOptions withDurability(Durability d) {
         return new BraidStoreOptions(pageSizeBytes, Objects.requireNonNull(d, "durability"), writeBufferBytes,
-                privateMemoryBytes);
+                privateMemoryBytes, writeMode);
     }
 
     /** Budget of the blind-write buffer used by restores. */
     public BraidStoreOptions withWriteBufferBytes(long bytes) {
-        return new BraidStoreOptions(pageSizeBytes, durability, bytes, privateMemoryBytes);
+        return new BraidStoreOptions(pageSizeBytes, durability, bytes, privateMemoryBytes, writeMode);
     }
 
     /**
@@ -49,7 +52,20 @@ public final class BraidStoreOptions {
      * store whose working set must not compete with the others.
      */
     public BraidStoreOptions withPrivateMemoryBytes(long bytes) {
-        return new BraidStoreOptions(pageSizeBytes, durability, writeBufferBytes, bytes);
+        return new BraidStoreOptions(pageSizeBytes, durability, writeBufferBytes, bytes, writeMode);
+    }
+
+    /**
+     * Where this store's processing writes go (see {@link WriteMode}): {@code MERGE_TREE} for a store
+     * whose updates scatter over far more pages than change between commits.
+     */
+    public BraidStoreOptions withWriteMode(WriteMode mode) {
+        return new BraidStoreOptions(pageSizeBytes, durability, writeBufferBytes, privateMemoryBytes,
+                Objects.requireNonNull(mode, "writeMode"));
+    }
+
+    WriteMode writeMode() {
+        return writeMode;
     }
 
     Integer pageSizeBytes() {
@@ -71,6 +87,7 @@ public final class BraidStoreOptions {
     @Override
     public String toString() {
         return "BraidStoreOptions[pageSizeBytes=" + pageSizeBytes + ", durability=" + durability
-                + ", writeBufferBytes=" + writeBufferBytes + ", privateMemoryBytes=" + privateMemoryBytes + "]";
+                + ", writeBufferBytes=" + writeBufferBytes + ", privateMemoryBytes=" + privateMemoryBytes
+                + ", writeMode=" + writeMode + "]";
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.store.BraidOptions;
 import dev.braid.store.Durability;
+import dev.braid.store.WriteMode;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ class BraidConfigTest {
         assertEquals(Durability.NORMAL, o.durability());
         assertEquals(16L << 20, o.writeBufferBytes());
         assertEquals(-1, o.restoreBufferBytes(), "a restore's buffer may grow to three quarters of the budget");
+        assertEquals(WriteMode.TREE, o.writeMode(), "processing writes go into the B+tree");
         assertTrue(o.cache().capacityBytes() >= 64L << 20);
     }
 
@@ -28,8 +30,9 @@ class BraidConfigTest {
     void propertiesAreReadAsStringsOrNumbers() {
         BraidOptions o = BraidConfig.from(Map.of(BraidConfig.PAGE_SIZE_BYTES, "8192", BraidConfig.DURABILITY, "full",
                 BraidConfig.WRITE_BUFFER_BYTES, 1L << 20, BraidConfig.MEMORY_BYTES, "33554432",
-                BraidConfig.RESTORE_BUFFER_BYTES, "0"))
+                BraidConfig.RESTORE_BUFFER_BYTES, "0", BraidConfig.WRITE_MODE, " Merge-Tree "))
                 .toOptions(BraidStoreOptions.defaults());
+        assertEquals(WriteMode.MERGE_TREE, o.writeMode());
         assertEquals(0, o.restoreBufferBytes());
         assertEquals(8192, o.pageSizeBytes());
         assertEquals(Durability.FULL, o.durability());
@@ -54,7 +57,8 @@ class BraidConfigTest {
     void perStoreOptionsOverrideTheProperties() {
         BraidOptions o = BraidConfig.from(Map.of(BraidConfig.DURABILITY, "FULL", BraidConfig.PAGE_SIZE_BYTES, 8192))
                 .toOptions(BraidStoreOptions.defaults().withDurability(Durability.NORMAL).withPageSizeBytes(16384)
-                        .withWriteBufferBytes(4096));
+                        .withWriteBufferBytes(4096).withWriteMode(WriteMode.MERGE_TREE));
+        assertEquals(WriteMode.MERGE_TREE, o.writeMode());
         assertEquals(Durability.NORMAL, o.durability());
         assertEquals(16384, o.pageSizeBytes());
         assertEquals(4096, o.writeBufferBytes());
@@ -65,6 +69,7 @@ class BraidConfigTest {
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.MEMORY_BYTES, "lots")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.DURABILITY, "SOMETIMES")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.MEMORY_SHARED, "maybe")));
+        assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.WRITE_MODE, "lsm")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.PAGE_SIZE_BYTES, "3000"))
                 .toOptions(BraidStoreOptions.defaults()));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.RESTORE_BUFFER_BYTES, "12"))

@@ -13,7 +13,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Seeded random operations on a Braid store and on Kafka's in-memory store side by side; every answer
@@ -24,17 +24,21 @@ class BraidVersusInMemoryTest {
     @TempDir
     Path dir;
 
+    /** {@code mode}: the {@code braid.write.mode}; merge-tree runs use a 4 KiB buffer, flushed as segments often. */
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 42})
-    void randomOperationsAgreeWithTheInMemoryStore(long seed) {
+    @CsvSource({"1, tree", "2, tree", "3, tree", "42, tree", "1, merge-tree", "42, merge-tree"})
+    void randomOperationsAgreeWithTheInMemoryStore(long seed, String mode) {
         Random rnd = new Random(seed);
-        TestStoreContext ctx = StoreFixture.context(dir);
+        TestStoreContext ctx = StoreFixture.context(dir).config(BraidConfig.WRITE_MODE, mode);
+        if (mode.equals("merge-tree")) {
+            ctx.config(BraidConfig.WRITE_BUFFER_BYTES, 4096);
+        }
         BraidKeyValueStore braid = StoreFixture.open(ctx, "random");
         KeyValueStore<Bytes, byte[]> oracle = Stores.inMemoryKeyValueStore("oracle").get();
         oracle.init(new TestStoreContext(dir.resolve("oracle")), oracle);
         try {
             for (int op = 0; op < 4000; op++) {
-                String where = "seed " + seed + ", op " + op;
+                String where = "seed " + seed + " (" + mode + "), op " + op;
                 switch (rnd.nextInt(12)) {
                     case 0, 1, 2 -> {
                         Bytes k = key(rnd);

@@ -2,8 +2,10 @@ package dev.braid.perf.harness;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The harness's command line. {@link #parse} reads it; {@link #USAGE} documents it (perf/README.md
@@ -23,12 +25,13 @@ import java.util.Locale;
  * @param tmp        parent of the store directories
  * @param seed       seed of data and operation order
  * @param profile    folder of per-step JFR recordings and their summaries, or null (see {@link Profiler})
+ * @param braidConfigs {@code braid.*} application properties given to the Braid stores (all runs)
  * @param args       the arguments as given (repeated in the outputs, passed on to forked JVMs)
  * @param child      set in a forked JVM: what it runs
  */
 record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int ops, int batch, long commitMs,
                      long eosCommitMs, long budgetBytes, int warmup, boolean fork, Path out, Path tmp, long seed,
-                     Path profile, List<String> args, Child child) {
+                     Path profile, Map<String, String> braidConfigs, List<String> args, Child child) {
 
     static final String USAGE = String.join("\n",
             "usage: Harness [options]",
@@ -47,7 +50,8 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
             "  --out DIR          outputs (CSV, PNG, table), default results",
             "  --tmp DIR          parent of the store directories, default java.io.tmpdir",
             "  --seed S           data seed, default 42",
-            "  --profile DIR      a JFR recording and a hot-method summary per timed step and kind (diagnosis only)");
+            "  --profile DIR      a JFR recording and a hot-method summary per timed step and kind (diagnosis only)",
+            "  --braid K=V        a braid.* property for the Braid stores, e.g. braid.write.mode=merge-tree (repeatable)");
 
     /** A data set: {@code records} records of 16-byte keys and {@code valueBytes}-byte values. */
     record Size(int records, int valueBytes) {
@@ -90,6 +94,7 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         long seed = 42;
         Path profile = null;
+        Map<String, String> braidConfigs = new LinkedHashMap<>();
         StoreKind childKind = null;
         int childSize = -1;
         int childRound = -1;
@@ -134,6 +139,13 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
                 case "--tmp" -> tmp = Path.of(v);
                 case "--seed" -> seed = Long.parseLong(v);
                 case "--profile" -> profile = Path.of(v);
+                case "--braid" -> {
+                    int eq = v.indexOf('=');
+                    if (eq <= 0 || !v.startsWith("braid.")) {
+                        throw new IllegalArgumentException("--braid takes braid.KEY=VALUE, got '" + v + "'");
+                    }
+                    braidConfigs.put(v.substring(0, eq), v.substring(eq + 1));
+                }
                 case "--child-kind" -> childKind = StoreKind.parse(v);
                 case "--child-size" -> childSize = count(v);
                 case "--child-round" -> childRound = count(v);
@@ -143,7 +155,7 @@ record HarnessConfig(List<Size> sizes, int rounds, List<StoreKind> kinds, int op
         }
         Child child = childKind == null ? null : new Child(childKind, childSize, childRound, childOut);
         return new HarnessConfig(sizes, rounds, kinds, ops, batch, commitMs, eosCommitMs, budgetMib << 20, warmup,
-                fork, out, tmp, seed, profile, List.copyOf(given), child);
+                fork, out, tmp, seed, profile, Map.copyOf(braidConfigs), List.copyOf(given), child);
     }
 
     private static List<Size> parseSizes(String v) {

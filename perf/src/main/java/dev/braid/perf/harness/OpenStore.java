@@ -45,21 +45,25 @@ final class OpenStore implements AutoCloseable {
     private boolean storeClosed;
     private boolean released;
 
-    private OpenStore(StoreKind kind, long budgetBytes, Path dir) {
+    private OpenStore(StoreKind kind, long budgetBytes, Path dir, Map<String, String> braidConfigs) {
         this.kind = kind;
         this.budgetBytes = budgetBytes;
         this.dir = dir;
-        this.context = new BenchContext(dir, kind.appConfigs(budgetBytes));
+        this.context = new BenchContext(dir, kind.appConfigs(budgetBytes, braidConfigs));
         this.store = kind.supplier(budgetBytes).get();
         store.init(context, store);
         this.restore = StateRestoreCallbackAdapter.adapt(context.restoreCallback());
     }
 
-    /** Opens a store of {@code kind} under {@code tmpRoot}: default settings when {@code budgetBytes} is 0. */
-    static OpenStore open(StoreKind kind, long budgetBytes, Path tmpRoot) {
+    /**
+     * Opens a store of {@code kind} under {@code tmpRoot}: default settings when {@code budgetBytes}
+     * is 0; a Braid store also gets {@code braidConfigs}.
+     */
+    static OpenStore open(StoreKind kind, long budgetBytes, Path tmpRoot, Map<String, String> braidConfigs) {
         try {
             Files.createDirectories(tmpRoot);
-            return new OpenStore(kind, budgetBytes, Files.createTempDirectory(tmpRoot, "harness-" + kind.option + "-"));
+            return new OpenStore(kind, budgetBytes, Files.createTempDirectory(tmpRoot, "harness-" + kind.option + "-"),
+                    braidConfigs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -62,12 +62,12 @@ enum StoreKind {
         };
     }
 
-    /** Application configs the store reads besides Kafka's defaults. */
-    Map<String, Object> appConfigs(long budgetBytes) {
+    /** Application configs the store reads besides Kafka's defaults ({@code braidConfigs}: Braid's only). */
+    Map<String, Object> appConfigs(long budgetBytes, Map<String, String> braidConfigs) {
         if (this == ROCKSDB && budgetBytes != 0) {
             return Map.of(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BudgetConfigSetter.class,
                     BudgetConfigSetter.BUDGET_BYTES, budgetBytes);
         }
-        return Map.of();
+        return this == BRAID ? Map.copyOf(braidConfigs) : Map.of();
     }
 }

@@ -73,7 +73,7 @@ final class StoreRun {
         long commit = c.commitMs() * 1_000_000L;
         long eosCommit = c.eosCommitMs() * 1_000_000L;
         long baseHeap = MemoryProbe.heapAfterGc();
-        try (OpenStore s = OpenStore.open(kind, 0, c.tmp())) {
+        try (OpenStore s = OpenStore.open(kind, 0, c.tmp(), c.braidConfigs())) {
             Restore.Times r = restore(s, "restore");
             out.put(Row.RESTORE_COMMIT, d.records() / Gets.seconds(r.untilCommitNanos()));
             out.put(Row.RESTORE_MERGED, d.records() / Gets.seconds(r.mergedNanos()));
@@ -107,7 +107,7 @@ final class StoreRun {
     private void budget(long budget, SplittableRandom rnd, Row restore, Row hits, Row misses, Row held, Row disk,
                         Row diskRaw) {
         long baseHeap = MemoryProbe.heapAfterGc();
-        try (OpenStore s = OpenStore.open(kind, budget, c.tmp())) {
+        try (OpenStore s = OpenStore.open(kind, budget, c.tmp(), c.braidConfigs())) {
             Restore.Times r = restore(s, restore.name().toLowerCase(Locale.ROOT));
             out.put(restore, d.records() / Gets.seconds(r.mergedNanos()));
             cpu.put(restore, CpuClock.microsPerOp(0, r.mergedCpuNanos(), d.records()));

@@ -90,7 +90,8 @@ class HarnessSmokeTest {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void forkAddsThePeakRss() {
-        HarnessConfig c = HarnessConfig.parse(new String[] {"--smoke", "--fork", "--sizes", "2000:100", "--kinds",
+        HarnessConfig c = HarnessConfig.parse(new String[] {"--smoke", "--fork", "--sizes", "2000:100",
+                "--braid", "braid.write.mode=merge-tree", "--kinds",
                 "braid,rocksdb", "--out", tmp.resolve("out").toString(), "--tmp", tmp.resolve("stores").toString()});
         Harness.Outcome o = Harness.run(c, new PrintStream(PrintStream.nullOutputStream()));
         Size size = c.sizes().get(0);

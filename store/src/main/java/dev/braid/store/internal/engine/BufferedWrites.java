@@ -30,6 +30,7 @@ final class BufferedWrites {
     private final long limitBytes;
     private final long growLimitBytes;
     private final long spillLimitBytes;
+    private final boolean treeWritesBuffered; // WriteMode.MERGE_TREE
     private boolean unlogged; // the buffer holds writes of an unlogged batch: it must become a segment
     private long nextGrowthCheck; // buffer bytes at which growth is looked at again
 
@@ -37,9 +38,12 @@ final class BufferedWrites {
      * @param limitBytes buffer size at which it is flushed as a segment
      * @param growLimitBytes the same for unlogged writes into an empty tree, see {@link #mayGrow}
      * @param spillLimitBytes dirty tree pages above which the pager spills them to the log
+     * @param treeWritesBuffered every tree write goes to the buffer ({@code WriteMode.MERGE_TREE})
      */
     BufferedWrites(WriteBuffer buffer, BTree tree, SegmentSet segs, Pager pager, Storage storage, MergeJob mergeJob,
-                   boolean backgroundMerges, long limitBytes, long growLimitBytes, long spillLimitBytes) {
+                   boolean backgroundMerges, long limitBytes, long growLimitBytes, long spillLimitBytes,
+                   boolean treeWritesBuffered) {
+        this.treeWritesBuffered = treeWritesBuffered;
         this.buffer = buffer;
         this.storage = storage;
         this.growLimitBytes = growLimitBytes;
@@ -60,11 +64,11 @@ final class BufferedWrites {
 
     /**
      * One write. A blind write, or a tree write to a key the buffer or a segment holds (W1: the newer
-     * tree write must not be shadowed by the older blind one), goes to the buffer; anything else to
-     * the tree.
+     * tree write must not be shadowed by the older blind one), or any tree write in
+     * {@code WriteMode.MERGE_TREE}, goes to the buffer; anything else to the tree.
      */
     void apply(byte[] key, byte[] value, boolean blind) throws IOException {
-        if (blind || mergeJob.treeFrozen() || (!buffer.isEmpty() && buffer.holds(key))
+        if (blind || treeWritesBuffered || mergeJob.treeFrozen() || (!buffer.isEmpty() && buffer.holds(key))
                 || (!segs.isEmpty() && segs.get(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
             pager.cache().reserve(delta);

@@ -136,7 +136,8 @@ public final class Engine implements StoreEngine {
         long growCap = BufferedWrites.restoreShareOf(cap);
         long growLimit = opts.restoreBufferBytes() < 0 ? growCap : Math.min(opts.restoreBufferBytes(), growCap);
         this.writes = new BufferedWrites(buffer, tree, segs, pager, storage, mergeJob, opts.backgroundMerges(),
-                bufferLimit, Math.max(bufferLimit, growLimit), spillLimitBytes);
+                bufferLimit, Math.max(bufferLimit, growLimit), spillLimitBytes,
+                opts.writeMode() == dev.braid.store.WriteMode.MERGE_TREE);
     }
 
     /** Opens or creates the store in {@code dir}; see {@link Recovery}. */
