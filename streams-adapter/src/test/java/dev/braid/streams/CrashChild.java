@@ -25,6 +25,9 @@ public final class CrashChild {
         CrashWorkload work = new CrashWorkload(Long.parseLong(args[1]));
         long delayMillis = Long.parseLong(args[2]);
         TestStoreContext ctx = StoreFixture.context(stateDir);
+        if (args.length > 3 && args[3].equals("merge-tree")) { // processing puts through small segments
+            ctx.config(BraidConfig.WRITE_MODE, "merge-tree").config(BraidConfig.WRITE_BUFFER_BYTES, 2048);
+        }
         BraidKeyValueStore store = StoreFixture.open(ctx, "crash");
         Long committed = store.committedOffset(CrashWorkload.CHANGELOG);
         long next = committed == null ? 0 : committed + 1;

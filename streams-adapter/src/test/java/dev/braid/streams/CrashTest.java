@@ -15,7 +15,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * kill -9 in the middle of a stream: a child JVM writes through the store and halts at a random
@@ -27,26 +27,30 @@ class CrashTest {
     @TempDir
     Path dir;
 
+    /**
+     * {@code mode}: the {@code braid.write.mode} of the child (merge-tree: with a 2 KiB write buffer,
+     * flushed as a segment every few puts).
+     */
     @ParameterizedTest
-    @ValueSource(longs = {11, 23, 37})
-    void reopensExactlyAtTheLastCommitAfterKill9(long seed) throws Exception {
+    @CsvSource({"11, tree", "23, tree", "37, tree", "11, merge-tree", "37, merge-tree"})
+    void reopensExactlyAtTheLastCommitAfterKill9(long seed, String mode) throws Exception {
         CrashWorkload work = new CrashWorkload(seed);
         long previous = -1;
         for (int round = 0; round < 2; round++) {
             // round 0 dies early (often inside the restore batches), round 1 in processing
             long delayMillis = round == 0 ? 60 + Math.floorMod(seed * 31, 120) : 150 + Math.floorMod(seed * 97, 400);
-            runChild(seed, delayMillis);
-            long committed = verify(work, "seed " + seed + ", round " + round + ", delay " + delayMillis);
+            runChild(seed, delayMillis, mode);
+            long committed = verify(work, "seed " + seed + " (" + mode + "), round " + round + ", delay " + delayMillis);
             assertTrue(committed >= previous, "commits only move forward");
             previous = committed;
         }
     }
 
-    private void runChild(long seed, long delayMillis) throws Exception {
+    private void runChild(long seed, long delayMillis, String mode) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", CrashChild.class.getName(), dir.toString(),
-                Long.toString(seed), Long.toString(delayMillis)));
+                Long.toString(seed), Long.toString(delayMillis), mode));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("child-" + seed + ".log").toFile()).start();
         if (!p.waitFor(15, TimeUnit.SECONDS)) {
