@@ -96,29 +96,26 @@ class RandomModelTest {
                         .pageSizeBytes(65536)
                         .build()),
                 // the smallest write buffer: blind writes drain into the tree mid-transaction constantly
-                new Setting("extreme-tinybuffer", 5000, () -> BraidOptions.builder()
-                        .pageSizeBytes(512)
-                        .cacheBytes(64 * 1024)
-                        .checkpointLogBytes(4 * 1024)
-                        .maxLogBytes(16 * 1024)
-                        .backgroundCheckpoints(false)
-                        .backgroundMerges(false)
-                        .writeBufferBytes(1024)
-                        .build()),
+                new Setting("extreme-tinybuffer", 5000, () -> tinyBuffer().build()),
                 // every tree write goes through the merge-tree (WriteMode.MERGE_TREE)
                 new Setting("merge-tree-writes", 4000, () -> BraidOptions.builder()
                         .writeMode(WriteMode.MERGE_TREE)
                         .build()),
-                new Setting("extreme-merge-tree-writes", 4000, () -> BraidOptions.builder()
-                        .pageSizeBytes(512)
-                        .cacheBytes(64 * 1024)
-                        .checkpointLogBytes(4 * 1024)
-                        .maxLogBytes(16 * 1024)
-                        .backgroundCheckpoints(false)
-                        .backgroundMerges(false)
-                        .writeBufferBytes(1024)
+                new Setting("extreme-merge-tree-writes", 4000, () -> tinyBuffer()
                         .writeMode(WriteMode.MERGE_TREE)
                         .build()));
+    }
+
+    /** Tiny pages, cache and log, no background work, and the smallest write buffer. */
+    private static BraidOptions.Builder tinyBuffer() {
+        return BraidOptions.builder()
+                .pageSizeBytes(512)
+                .cacheBytes(64 * 1024)
+                .checkpointLogBytes(4 * 1024)
+                .maxLogBytes(16 * 1024)
+                .backgroundCheckpoints(false)
+                .backgroundMerges(false)
+                .writeBufferBytes(1024);
     }
 
     @TestFactory
