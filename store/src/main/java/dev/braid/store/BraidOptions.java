@@ -24,6 +24,7 @@ public final class BraidOptions {
     private final long writeBufferBytes;
     private final long restoreBufferBytes;
     private final WriteMode writeMode;
+    private final boolean recordCommits;
     private final FileSystem fileSystem;
 
     private BraidOptions(Builder b) {
@@ -38,6 +39,7 @@ public final class BraidOptions {
         this.writeBufferBytes = b.writeBufferBytes;
         this.restoreBufferBytes = b.restoreBufferBytes;
         this.writeMode = b.writeMode;
+        this.recordCommits = b.recordCommits;
         this.fileSystem = b.fileSystem;
     }
 
@@ -111,6 +113,19 @@ public final class BraidOptions {
         return writeMode;
     }
 
+    /**
+     * Whether a commit whose changes are all small B+tree writes may be a <em>record commit</em>
+     * (the default): the writes are logged as records, and the changed pages stay in memory until a
+     * later image commit writes them, when the records reach {@code checkpointLogBytes} (or half the
+     * changed pages' bytes, at most {@code maxLogBytes}), anything else changes, or the store closes.
+     * Frequent commits (exactly-once's 100 ms) then log each write once instead of every page it
+     * touched. Recovery replays the records after the last image commit. Off: every commit is an
+     * image commit.
+     */
+    public boolean recordCommits() {
+        return recordCommits;
+    }
+
     /** The file layer; the real one unless a test injects another. */
     public FileSystem fileSystem() {
         return fileSystem;
@@ -130,6 +145,7 @@ public final class BraidOptions {
         private long writeBufferBytes = 16L << 20;
         private long restoreBufferBytes = -1;
         private WriteMode writeMode = WriteMode.TREE;
+        private boolean recordCommits = true;
         private FileSystem fileSystem = FileSystem.real();
 
         private Builder() {
@@ -216,6 +232,12 @@ public final class BraidOptions {
         /** See {@link WriteMode}. */
         public Builder writeMode(WriteMode mode) {
             this.writeMode = Objects.requireNonNull(mode, "writeMode");
+            return this;
+        }
+
+        /** See {@link BraidOptions#recordCommits()}. */
+        public Builder recordCommits(boolean on) {
+            this.recordCommits = on;
             return this;
         }
 

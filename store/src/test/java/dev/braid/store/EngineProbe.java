@@ -68,6 +68,12 @@ final class EngineProbe {
         return (Integer) field(field(engine(store), "mergeJob"), "mergeAbove");
     }
 
+    /** Record commits since the last image commit (the store's last commit is one of them when > 0). */
+    static long recordCommitsSinceImage(Braid store) {
+        Object records = field(field(engine(store), "committer"), "records");
+        return (Long) field(records, "recordCommits");
+    }
+
     private static Object engine(Braid store) {
         return field(store, "engine");
     }

@@ -28,6 +28,9 @@ import org.apache.kafka.common.config.ConfigException;
  *   <tr><td>{@value #WRITE_MODE}</td><td>tree</td><td>where processing writes go: {@code tree} (the
  *       B+tree) or {@code merge-tree} (buffered and merged, for updates scattered over a store much
  *       larger than what changes between commits), see {@link WriteMode}</td></tr>
+ *   <tr><td>{@value #RECORD_COMMITS}</td><td>true</td><td>commits of small B+tree writes log the writes
+ *       as records and leave their pages in memory until an image commit, see
+ *       {@link BraidOptions#recordCommits()}</td></tr>
  * </table>
  */
 final class BraidConfig {
@@ -39,6 +42,7 @@ final class BraidConfig {
     static final String WRITE_BUFFER_BYTES = "braid.write.buffer.bytes";
     static final String RESTORE_BUFFER_BYTES = "braid.restore.buffer.bytes";
     static final String WRITE_MODE = "braid.write.mode";
+    static final String RECORD_COMMITS = "braid.record.commits";
 
     private static final long MIN_MEMORY_BYTES = 64L << 20;
 
@@ -49,10 +53,12 @@ final class BraidConfig {
     private final long writeBufferBytes;
     private final long restoreBufferBytes;
     private final WriteMode writeMode;
+    private final boolean recordCommits;
 
     private BraidConfig(long memoryBytes, boolean memoryShared, int pageSizeBytes, Durability durability,
-                        long writeBufferBytes, long restoreBufferBytes, WriteMode writeMode) {
+                        long writeBufferBytes, long restoreBufferBytes, WriteMode writeMode, boolean recordCommits) {
         this.writeMode = writeMode;
+        this.recordCommits = recordCommits;
         this.memoryBytes = memoryBytes;
         this.memoryShared = memoryShared;
         this.pageSizeBytes = pageSizeBytes;
@@ -74,7 +80,8 @@ final class BraidConfig {
                 durabilityValue(appConfigs),
                 longValue(appConfigs, WRITE_BUFFER_BYTES, 16L << 20),
                 longValue(appConfigs, RESTORE_BUFFER_BYTES, -1),
-                writeModeValue(appConfigs));
+                writeModeValue(appConfigs),
+                boolValue(appConfigs, RECORD_COMMITS, true));
     }
 
     /**
@@ -89,7 +96,8 @@ final class BraidConfig {
                     .durability(overrides.durability() != null ? overrides.durability() : durability)
                     .writeBufferBytes(overrides.writeBufferBytes() != null ? overrides.writeBufferBytes() : writeBufferBytes)
                     .restoreBufferBytes(restoreBufferBytes)
-                    .writeMode(overrides.writeMode() != null ? overrides.writeMode() : writeMode);
+                    .writeMode(overrides.writeMode() != null ? overrides.writeMode() : writeMode)
+                    .recordCommits(recordCommits);
             return b.cache(cache(overrides)).build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("invalid Braid store setting (" + overrides + "): " + e.getMessage());

@@ -1,6 +1,7 @@
 package dev.braid.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,6 +24,7 @@ class BraidConfigTest {
         assertEquals(16L << 20, o.writeBufferBytes());
         assertEquals(-1, o.restoreBufferBytes(), "a restore's buffer may grow to three quarters of the budget");
         assertEquals(WriteMode.TREE, o.writeMode(), "processing writes go into the B+tree");
+        assertTrue(o.recordCommits(), "small tree writes commit as records");
         assertTrue(o.cache().capacityBytes() >= 64L << 20);
     }
 
@@ -30,8 +32,10 @@ class BraidConfigTest {
     void propertiesAreReadAsStringsOrNumbers() {
         BraidOptions o = BraidConfig.from(Map.of(BraidConfig.PAGE_SIZE_BYTES, "8192", BraidConfig.DURABILITY, "full",
                 BraidConfig.WRITE_BUFFER_BYTES, 1L << 20, BraidConfig.MEMORY_BYTES, "33554432",
-                BraidConfig.RESTORE_BUFFER_BYTES, "0", BraidConfig.WRITE_MODE, " Merge-Tree "))
+                BraidConfig.RESTORE_BUFFER_BYTES, "0", BraidConfig.WRITE_MODE, " Merge-Tree ",
+                BraidConfig.RECORD_COMMITS, "false"))
                 .toOptions(BraidStoreOptions.defaults());
+        assertFalse(o.recordCommits());
         assertEquals(WriteMode.MERGE_TREE, o.writeMode());
         assertEquals(0, o.restoreBufferBytes());
         assertEquals(8192, o.pageSizeBytes());
@@ -70,6 +74,7 @@ class BraidConfigTest {
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.DURABILITY, "SOMETIMES")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.MEMORY_SHARED, "maybe")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.WRITE_MODE, "lsm")));
+        assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.RECORD_COMMITS, "often")));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.PAGE_SIZE_BYTES, "3000"))
                 .toOptions(BraidStoreOptions.defaults()));
         assertThrows(ConfigException.class, () -> BraidConfig.from(Map.of(BraidConfig.RESTORE_BUFFER_BYTES, "12"))

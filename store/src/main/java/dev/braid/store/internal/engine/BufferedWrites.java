@@ -31,6 +31,7 @@ final class BufferedWrites {
     private final long growLimitBytes;
     private final long spillLimitBytes;
     private final boolean treeWritesBuffered; // WriteMode.MERGE_TREE
+    private final RecordLog records; // null: record commits are off
     private boolean unlogged; // the buffer holds writes of an unlogged batch: it must become a segment
     private long nextGrowthCheck; // buffer bytes at which growth is looked at again
 
@@ -39,11 +40,13 @@ final class BufferedWrites {
      * @param growLimitBytes the same for unlogged writes into an empty tree, see {@link #mayGrow}
      * @param spillLimitBytes dirty tree pages above which the pager spills them to the log
      * @param treeWritesBuffered every tree write goes to the buffer ({@code WriteMode.MERGE_TREE})
+     * @param records            where tree writes are recorded for record commits (null: off)
      */
     BufferedWrites(WriteBuffer buffer, BTree tree, SegmentSet segs, Pager pager, Storage storage, MergeJob mergeJob,
                    boolean backgroundMerges, long limitBytes, long growLimitBytes, long spillLimitBytes,
-                   boolean treeWritesBuffered) {
+                   boolean treeWritesBuffered, RecordLog records) {
         this.treeWritesBuffered = treeWritesBuffered;
+        this.records = records;
         this.buffer = buffer;
         this.storage = storage;
         this.growLimitBytes = growLimitBytes;
@@ -78,6 +81,22 @@ final class BufferedWrites {
                 } else {
                     flush(true);
                 }
+            }
+        } else if (records != null && records.canRecord(value)) {
+            pager.setRecording(true); // the page changes below are what the record describes
+            try {
+                if (value == null) {
+                    tree.delete(key);
+                } else {
+                    tree.put(key, value);
+                }
+            } finally {
+                pager.setRecording(false);
+            }
+            if (value == null) {
+                records.delete(key);
+            } else {
+                records.put(key, value);
             }
         } else if (value == null) {
             tree.delete(key);

@@ -24,7 +24,9 @@ final class Committer {
     private final Pager pager;
     private final BTree tree;
     private final Durability durability;
-    private volatile HeaderPage committed; // read by other threads for lastCommitSequence
+    private final RecordLog records;
+    private volatile HeaderPage committed; // the last image commit
+    private volatile long lastSeq; // the last commit of either kind; read by other threads
     private byte[] committedMetaBytes;
 
     Committer(Storage storage, Pager pager, BTree tree, Durability durability, HeaderPage committed,
@@ -35,12 +37,44 @@ final class Committer {
         this.durability = durability;
         this.committed = committed;
         this.committedMetaBytes = committedMetaBytes;
+        this.records = new RecordLog(storage, Math.max(64, pager.pageSize() / 4));
+        this.lastSeq = committed.commitSeq;
         storage.setTransactionSeq(committed.commitSeq + 1);
         storage.setCommittedPageCount(committed.pageCount);
     }
 
+    /** The header of the last image commit (the page file's state once checkpointed). */
     HeaderPage committedHeader() {
         return committed;
+    }
+
+    /** The sequence of the last commit, image or record commit. */
+    long lastSeq() {
+        return lastSeq;
+    }
+
+    RecordLog records() {
+        return records;
+    }
+
+    /** Recovery replayed record commits up to {@code seq} over the image commit. */
+    void replayedTo(long seq) {
+        lastSeq = seq;
+    }
+
+    /**
+     * A record commit: the open transaction's records and {@code meta} appended as record frames, an
+     * fsync in {@link Durability#FULL} mode; no page is written. Returns the new commit sequence.
+     */
+    long commitRecords(Map<String, String> meta) throws IOException {
+        byte[] metaBytes = MetadataCodec.encode(meta);
+        long seq = lastSeq + 1;
+        records.commit(metaBytes, seq);
+        if (durability == Durability.FULL) {
+            storage.syncLog();
+        }
+        lastSeq = seq;
+        return seq;
     }
 
     /** A commit step that fills in part of the new header (it may allocate and free pages). */
@@ -54,6 +88,14 @@ final class Committer {
      * manifest. Returns the new commit sequence.
      */
     long commit(Map<String, String> meta, HeaderStep manifest) throws IOException {
+        return commit(meta, manifest, false);
+    }
+
+    /**
+     * An image commit; with {@code sameSeq} it takes the sequence of the last (record) commit, whose
+     * state it writes out unchanged (at close, and after recovery replayed records).
+     */
+    long commit(Map<String, String> meta, HeaderStep manifest, boolean sameSeq) throws IOException {
         HeaderPage h = new HeaderPage(pager.pageSize());
         byte[] metaBytes = MetadataCodec.encode(meta);
         placeMetadata(h, metaBytes);
@@ -65,7 +107,7 @@ final class Committer {
         if (trunk != null) {
             images.add(trunk);
         }
-        h.commitSeq = committed.commitSeq + 1;
+        h.commitSeq = sameSeq ? lastSeq : lastSeq + 1;
         h.pageCount = pager.pageCount();
         h.rootPage = tree.root();
         h.rootCrc = tree.rootCrc();
@@ -76,7 +118,9 @@ final class Committer {
         images.add(new PageIo.Image(0, h.encode()));
         storage.appendCommit(images, h.commitSeq, durability == Durability.FULL);
         pager.committed();
+        records.imageCommitted();
         committed = h;
+        lastSeq = h.commitSeq;
         committedMetaBytes = metaBytes;
         storage.setTransactionSeq(h.commitSeq + 1);
         storage.setCommittedPageCount(h.pageCount);

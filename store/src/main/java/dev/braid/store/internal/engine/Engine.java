@@ -50,6 +50,7 @@ public final class Engine implements StoreEngine {
     private final MergeJob mergeJob;
     private final RangeDelete rangeDelete;
     private final BufferedWrites writes;
+    private final RecordCommits recordCommits;
     private final java.util.concurrent.atomic.AtomicLong stallNanos = new java.util.concurrent.atomic.AtomicLong();
     /** Whether the writer wrote anything since the last commit (then the merge job never commits). */
     private boolean userDirty;
@@ -137,7 +138,9 @@ public final class Engine implements StoreEngine {
         long growLimit = opts.restoreBufferBytes() < 0 ? growCap : Math.min(opts.restoreBufferBytes(), growCap);
         this.writes = new BufferedWrites(buffer, tree, segs, pager, storage, mergeJob, opts.backgroundMerges(),
                 bufferLimit, Math.max(bufferLimit, growLimit), spillLimitBytes,
-                opts.writeMode() == dev.braid.store.WriteMode.MERGE_TREE);
+                opts.writeMode() == dev.braid.store.WriteMode.MERGE_TREE,
+                opts.recordCommits() ? committer.records() : null);
+        this.recordCommits = new RecordCommits(opts, pager, buffer, segs, committer, storage, spillLimitBytes);
     }
 
     /** Opens or creates the store in {@code dir}; see {@link Recovery}. */
@@ -158,6 +161,10 @@ public final class Engine implements StoreEngine {
             try {
                 e = new Engine(dir, opts, dirLock, o);
                 e.segs.load(o.header());
+                if (!o.recordFrames().isEmpty()) {
+                    e.committedMeta = e.recordCommits.replay(o.recordFrames(), o.lastRecordSeq(), e::apply,
+                            e.writes::atCommit);
+                }
             } catch (IOException | RuntimeException ex) {
                 o.storage().close();
                 o.pager().release();
@@ -248,7 +255,7 @@ public final class Engine implements StoreEngine {
 
     public long lastCommitSequence() {
         ensureUsable();
-        return committer.committedHeader().commitSeq;
+        return committer.lastSeq();
     }
 
     // ---- writes ------------------------------------------------------------------------------
@@ -350,7 +357,11 @@ public final class Engine implements StoreEngine {
     public void commit(Map<String, String> meta) {
         write(() -> {
             writes.atCommit();
-            committer.commit(meta, segs::placeManifest);
+            if (recordCommits.allowed()) {
+                committer.commitRecords(meta);
+            } else {
+                committer.commit(meta, segs::placeManifest);
+            }
             userDirty = false;
             if (opts.backgroundMerges()) {
                 mergeJob.signal();
@@ -448,8 +459,12 @@ public final class Engine implements StoreEngine {
         ensureUsable();
     }
 
+    /** Copies the committed pages into the page file (record commits made an image commit first if possible). */
     public void checkpoint() {
-        write(storage::checkpoint);
+        write(() -> {
+            recordCommits.writeAsImage(userDirty, committedMeta);
+            storage.checkpoint();
+        });
     }
 
     // ---- inspection --------------------------------------------------------------------------
@@ -471,7 +486,7 @@ public final class Engine implements StoreEngine {
         try {
             ensureUsable();
             return new BraidStats(pager.pageSize(), storage.pageFileBytes(), storage.logBytes(), pager.pageCount(),
-                    pager.freeList().count() + segs.freeRunPages(), readPath.count(), committer.committedHeader().commitSeq,
+                    pager.freeList().count() + segs.freeRunPages(), readPath.count(), committer.lastSeq(),
                     storage.checkpoints(), storage.bytesRead(), storage.bytesWritten(), pager.cache().hits(),
                     pager.cache().misses(), pager.cache().capacityBytes(), pager.cache().usedBytes(), buffer.bytes(),
                     segs.segments().size(), buffer.bytes() + segs.pendingBytes(), segs.merges(), stallNanos.get());
@@ -524,6 +539,19 @@ public final class Engine implements StoreEngine {
     }
 
     /**
+     * At close: record commits become an image commit (true: the log may be emptied), unless writes
+     * since the last commit are mixed into the dirty pages; then the records stay for the next open.
+     */
+    private boolean closeCommitted() throws IOException {
+        if (recordCommits.writeAsImage(userDirty, committedMeta)) {
+            return true;
+        }
+        storage.checkpoint();
+        storage.syncLog();
+        return false;
+    }
+
+    /**
      * Closes iterators, checkpoints (unless failed) and releases the files. Writes since the last
      * commit are dropped, as after a crash.
      */
@@ -541,7 +569,7 @@ public final class Engine implements StoreEngine {
             iterators.clear();
             IOException error = null;
             try {
-                if (failure == null) {
+                if (failure == null && closeCommitted()) {
                     storage.checkpointAndReset(true, false);
                     storage.truncatePageFile(committer.committedHeader().pageCount);
                 }

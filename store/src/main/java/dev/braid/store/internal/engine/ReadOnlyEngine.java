@@ -215,7 +215,7 @@ public final class ReadOnlyEngine implements StoreEngine {
 
     @Override
     public long lastCommitSequence() {
-        return read(s -> s.header.commitSeq, false);
+        return read(s -> s.commitSeq, false);
     }
 
     @Override
@@ -228,7 +228,7 @@ public final class ReadOnlyEngine implements StoreEngine {
         return read(s -> {
             var cache = s.pager.cache();
             return new BraidStats(s.pager.pageSize(), s.storage.pageFileBytes(), s.storage.logBytes(),
-                    s.pager.pageCount(), s.pager.freeList().count() + s.segs.freeRunPages(), s.readPath.count(), s.header.commitSeq, 0,
+                    s.pager.pageCount(), s.pager.freeList().count() + s.segs.freeRunPages(), s.readPath.count(), s.commitSeq, 0,
                     s.storage.bytesRead(), 0, cache.hits(), cache.misses(), cache.capacityBytes(), cache.usedBytes(),
                     0, s.segs.segments().size(), s.segs.pendingBytes(), 0, 0);
         }, false);

@@ -36,7 +36,11 @@ final class Recovery {
 
     /** What an opened store is made of. */
     record Opened(Storage storage, Pager pager, BTree tree, HeaderPage header, Map<String, String> metadata,
-                  byte[] metadataBytes) {
+                  byte[] metadataBytes, List<Long> recordFrames, long lastRecordSeq) {
+        /** The same, with the record commits found after its image commit (to be replayed). */
+        Opened withRecords(List<Long> frames, long lastSeq) {
+            return new Opened(storage, pager, tree, header, metadata, metadataBytes, frames, lastSeq);
+        }
     }
 
     private Recovery() {
@@ -89,11 +93,17 @@ final class Recovery {
             long salt = rec.headerDamaged() ? ThreadLocalRandom.current().nextLong() : rec.log().salt();
             Storage storage = new Storage(pages, rec.log(), pageSize, salt);
             storage.setTransactionSeq(header.commitSeq + 1);
-            storage.checkpointAndReset(false, rec.headerDamaged());
-            if (rec.frames() > 0) {
-                LOG.info("recovered {} at commit {} ({} log frames)", dir, header.commitSeq, rec.frames());
+            if (rec.hasRecords()) {
+                // Record commits follow: the log must keep them until their replay is an image commit.
+                storage.checkpoint();
+            } else {
+                storage.checkpointAndReset(false, rec.headerDamaged());
             }
-            return assemble(storage, opts, header);
+            if (rec.frames() > 0) {
+                LOG.info("recovered {} at commit {} ({} log frames, record commits up to {})", dir, header.commitSeq,
+                        rec.frames(), rec.hasRecords() ? rec.lastRecordSeq() : "none");
+            }
+            return assemble(storage, opts, header).withRecords(rec.recordFrames(), rec.lastRecordSeq());
         } catch (IOException | RuntimeException e) {
             closeQuietly(pages);
             closeQuietly(logFile);
@@ -201,7 +211,7 @@ final class Recovery {
         } catch (IllegalStateException e) {
             throw storage.corrupt(0, "commit metadata is malformed: " + e.getMessage());
         }
-        return new Opened(storage, pager, tree, h, Map.copyOf(meta), metaBytes);
+        return new Opened(storage, pager, tree, h, Map.copyOf(meta), metaBytes, List.of(), -1);
     }
 
     private static void closeQuietly(StoreFile f) {

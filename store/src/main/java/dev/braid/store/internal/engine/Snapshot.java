@@ -46,6 +46,8 @@ final class Snapshot implements Closeable {
     private final long pageFileSeq;
     final HeaderPage header;
     final Map<String, String> metadata;
+    /** The commit this snapshot reads: the image commit's, or the last record commit's after it. */
+    final long commitSeq;
     final Storage storage;
     final Pager pager;
     final BTree tree;
@@ -53,7 +55,7 @@ final class Snapshot implements Closeable {
     final ReadPath readPath;
     final long logFrames;
 
-    private Snapshot(Taken t, Recovery.Opened o, SegmentSet segs, long logFrames) {
+    private Snapshot(Taken t, Recovery.Opened o, SegmentSet segs, long logFrames, Replayed r) {
         this.logPath = t.logPath;
         this.fs = t.fs;
         this.pages = t.pages;
@@ -64,12 +66,13 @@ final class Snapshot implements Closeable {
         this.pageFileHeader = t.pageFileHeader;
         this.pageFileSeq = t.pageFileSeq;
         this.header = o.header();
-        this.metadata = o.metadata();
+        this.metadata = r == null ? o.metadata() : r.metadata();
+        this.commitSeq = r == null ? o.header().commitSeq : r.seq();
         this.storage = o.storage();
         this.pager = o.pager();
         this.tree = o.tree();
         this.segs = segs;
-        this.readPath = new ReadPath(o.tree(), new WriteBuffer(), segs);
+        this.readPath = new ReadPath(o.tree(), r == null ? new WriteBuffer() : r.writes(), segs);
         this.logFrames = logFrames;
     }
 
@@ -176,7 +179,17 @@ final class Snapshot implements Closeable {
         Storage storage = new Storage(t.pages, rec.log(), t.pageSize, rec.log().salt());
         Recovery.Opened o = Recovery.assemble(storage, t.opts, h);
         SegmentSet segs = new SegmentSet(o.pager(), storage, o.tree(), new ReentrantLock());
-        Snapshot s = new Snapshot(t, o, segs, rec.frames());
+        Replayed r = null;
+        if (rec.hasRecords()) {
+            try {
+                r = replay(rec);
+            } catch (IOException | RuntimeException e) {
+                segs.close();
+                o.pager().release();
+                throw e;
+            }
+        }
+        Snapshot s = new Snapshot(t, o, segs, rec.frames(), r);
         try {
             segs.loadForReading(h);
         } catch (IOException | RuntimeException e) {
@@ -184,6 +197,46 @@ final class Snapshot implements Closeable {
             throw e;
         }
         return s;
+    }
+
+    /** The writes of the record commits after the image commit, as the newest layer of the reads. */
+    private record Replayed(WriteBuffer writes, Map<String, String> metadata, long seq) {
+    }
+
+    /**
+     * Reads the record commits that follow the image commit into a write buffer (their writes are the
+     * newest: none of their keys is in a segment, docs/design/durability.md) with the last one's
+     * metadata. The records are bounded by the writer's limit on them (at most {@code maxLogBytes}).
+     */
+    private static Replayed replay(LogFile.Recovered rec) throws IOException {
+        WriteBuffer wb = new WriteBuffer();
+        byte[][] meta = {null};
+        RecordReplay.run(rec.log(), rec.recordFrames(), new RecordReplay.Visitor() {
+            @Override
+            public void put(byte[] key, byte[] value) {
+                wb.put(key, value);
+            }
+
+            @Override
+            public void delete(byte[] key) {
+                wb.delete(key);
+            }
+
+            @Override
+            public void commit(byte[] metaBytes) {
+                meta[0] = metaBytes;
+            }
+        });
+        long at = rec.recordFrames().get(rec.recordFrames().size() - 1);
+        if (meta[0] == null) {
+            throw new CorruptionException(rec.log().file().path(), at, "record commits carry no commit record");
+        }
+        try {
+            return new Replayed(wb, Map.copyOf(MetadataCodec.decode(meta[0])), rec.lastRecordSeq());
+        } catch (IllegalStateException e) {
+            throw new CorruptionException(rec.log().file().path(), at, "record commit metadata is malformed: "
+                    + e.getMessage());
+        }
     }
 
     /**

@@ -155,6 +155,21 @@ final class Storage implements PageIo {
     }
 
     /**
+     * Appends record frames ({@link RecordLog}); with {@code commit} the last one closes a record
+     * commit. A record commit writes no page and leaves the page file's state alone: fresh pages and
+     * the commit sequence the checkpointer knows are those of the last image commit.
+     */
+    void appendRecords(byte[] stream, int len, boolean commit, long seq) throws IOException {
+        maybeResetLog();
+        log.appendRecords(stream, len, commit, seq);
+    }
+
+    /** Syncs the log (a record commit in FULL mode). */
+    void syncLog() throws IOException {
+        log.sync();
+    }
+
+    /**
      * Writes images of fresh pages (at or past the committed page count: no committed state and no
      * log frame refers to them) straight into the page file, so a growing tree or a bulk build is
      * written once instead of twice; returns the other images, which go to the log. Readers find
@@ -217,6 +232,9 @@ final class Storage implements PageIo {
             LogFile.Snapshot snap = log.committedSnapshot();
             if (snap.end() <= backfilledEnd) {
                 checkpointedSeq = Math.max(checkpointedSeq, seq);
+                if (log.hasUnsyncedFrames()) {
+                    log.sync(); // nothing to copy, but record commits since may await their sync (NORMAL)
+                }
                 return false;
             }
             log.sync(); // D1

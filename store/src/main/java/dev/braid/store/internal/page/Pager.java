@@ -111,6 +111,7 @@ public final class Pager {
      * Idempotent.
      */
     public void makeDirty(Page p) {
+        changed();
         if (p.dirty) {
             p.beforeChange();
             return;
@@ -124,6 +125,7 @@ public final class Pager {
      * compact form). Idempotent.
      */
     public void makeDirtyInPlace(Page p) {
+        changed();
         if (p.dirty) {
             return;
         }
@@ -138,6 +140,7 @@ public final class Pager {
      * never cached (freed pages leave the cache in {@link #free}), so no cache lookup is needed.
      */
     public void addNew(Page p) {
+        changed();
         p.dirty = true;
         spilled.remove(p.pageNo());
         dirty.put(p.pageNo(), p);
@@ -167,6 +170,7 @@ public final class Pager {
      * the end of the file.
      */
     public int allocate() throws IOException {
+        changed();
         int p = freeList.allocate();
         if (p != 0) {
             return p;
@@ -183,6 +187,7 @@ public final class Pager {
      * (written straight into the page file, never through the log). Writer lock held.
      */
     public Run allocateRun(int pages) {
+        changed();
         Run r = new Run(pageCount, pages);
         pageCount += pages;
         return r;
@@ -194,6 +199,7 @@ public final class Pager {
      * at the end. Writer lock held.
      */
     public boolean releaseTail(Run run) {
+        changed();
         if (run.end() != pageCount) {
             return false;
         }
@@ -285,6 +291,7 @@ public final class Pager {
      * (the caller frees it elsewhere: a free run).
      */
     public void forget(int pageNo) {
+        changed();
         Page p = dirty.remove(pageNo);
         if (p != null) {
             p.dirty = false;
@@ -293,6 +300,31 @@ public final class Pager {
         spilled.remove(pageNo);
         cache.remove(storeId, pageNo);
         cache.remove(valueCacheId, pageNo); // a value page's number, freed, may get other bytes
+    }
+
+    private boolean recording;
+    private boolean unrecorded;
+
+    /**
+     * Marks the page changes that follow as described by records ({@code RecordLog}) or not. Writer
+     * only: tree writes that are recorded run with it on.
+     */
+    public void setRecording(boolean on) {
+        recording = on;
+    }
+
+    /**
+     * Whether a page changed since the last image commit other than by a recorded write: then the
+     * next commit must write images, since records could not rebuild that change.
+     */
+    public boolean unrecordedChanges() {
+        return unrecorded;
+    }
+
+    private void changed() {
+        if (!recording) {
+            unrecorded = true;
+        }
     }
 
     /** Bytes charged for this store's dirty pages. */
@@ -344,6 +376,7 @@ public final class Pager {
 
     /** After a commit: every transaction page is now clean and committed. */
     public void committed() {
+        unrecorded = false;
         for (Page p : dirty.values()) {
             p.dirty = false;
         }

@@ -7,6 +7,8 @@ import dev.braid.store.internal.io.StoreFile;
 import dev.braid.store.internal.page.PageIo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,17 +36,22 @@ public final class LogFile {
     public static final int HEADER_BYTES = 512;
     public static final int FRAME_HEADER_BYTES = 28;
     public static final byte[] MAGIC = "BRAIDLOG".getBytes(StandardCharsets.US_ASCII);
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     private static final int FLAG_COMMIT = 1;
+    /** A record frame: its payload is part of the record stream of record commits, not a page. */
+    private static final int FLAG_RECORDS = 2;
+    /** The page-number field of a record frame. */
+    private static final int RECORD_PAGE_NO = -1;
 
     private final StoreFile file;
     private final int pageSize;
     private final int frameSize;
     private long salt;
-    private long end;
+    private volatile long end; // read by the checkpointer to see whether record commits await a sync
+    private volatile long syncedEnd;
     private int lastCrc;
     private long lastCommitEnd;
-    private long txnStart;
+    private long txnStart; // end of the last image commit: frames past it keep the log from a reset
     private final HashMap<Integer, Long> latest = new HashMap<>();
     private final HashMap<Integer, Long> txnFrames = new HashMap<>();
     private final HashMap<Integer, Long> committed = new HashMap<>();
@@ -77,7 +84,12 @@ public final class LogFile {
      * when the log was last reset (the page file's header must not be older: L4).
      */
     public record Recovered(LogFile log, byte[] lastCommitImage, long frames, boolean headerDamaged,
-                            long checkpointedSeq, long lastCommitOffset) {
+                            long checkpointedSeq, long lastCommitOffset, List<Long> recordFrames,
+                            long lastRecordSeq) {
+        /** Whether record commits follow the last image commit: they must be replayed over it. */
+        public boolean hasRecords() {
+            return !recordFrames.isEmpty();
+        }
     }
 
     /**
@@ -109,7 +121,7 @@ public final class LogFile {
         c.update(h, 0, HEADER_BYTES - 4);
         if (n < HEADER_BYTES || (int) c.getValue() != Bytes.getInt(h, HEADER_BYTES - 4)) {
             log.end = HEADER_BYTES;
-            return new Recovered(log, null, 0, true, -1, -1);
+            return new Recovered(log, null, 0, true, -1, -1, List.of(), -1);
         }
         if (Bytes.getInt(h, 12) != pageSize) {
             throw new IncompatibleFormatException(file.path() + " was written with page size "
@@ -125,6 +137,11 @@ public final class LogFile {
         int chunkFrames = Math.max(1, (1 << 20) / log.frameSize);
         byte[] buf = new byte[chunkFrames * log.frameSize];
         HashMap<Integer, Long> pending = new HashMap<>();
+        List<Long> pendingRecords = new ArrayList<>();
+        List<Long> committedRecords = new ArrayList<>();
+        long recordCommitEnd = -1;
+        int recordCommitCrc = 0;
+        long lastRecordSeq = -1;
         outer:
         while (true) {
             int got = file.read(off, buf, 0, buf.length);
@@ -137,13 +154,29 @@ public final class LogFile {
                     break outer;
                 }
                 int pageNo = Bytes.getInt(buf, base);
+                int flags = Bytes.getInt(buf, base + 4);
                 long frameOff = off + base;
-                pending.put(pageNo, frameOff);
                 log.lastCrc = Bytes.getInt(buf, base + log.frameSize - 4);
                 frames++;
-                if ((Bytes.getInt(buf, base + 4) & FLAG_COMMIT) != 0) {
+                if ((flags & FLAG_RECORDS) != 0) {
+                    pendingRecords.add(frameOff);
+                    if ((flags & FLAG_COMMIT) != 0) { // a record commit: its records and those before it
+                        committedRecords.addAll(pendingRecords);
+                        pendingRecords.clear();
+                        recordCommitEnd = frameOff + log.frameSize;
+                        recordCommitCrc = log.lastCrc;
+                        lastRecordSeq = Bytes.getLong(buf, base + 16);
+                    }
+                    continue;
+                }
+                pending.put(pageNo, frameOff);
+                if ((flags & FLAG_COMMIT) != 0) { // an image commit: it holds every write before it
                     log.committed.putAll(pending);
                     pending.clear();
+                    pendingRecords.clear();
+                    committedRecords.clear();
+                    recordCommitEnd = -1;
+                    lastRecordSeq = -1;
                     log.lastCommitEnd = frameOff + log.frameSize;
                     lastCommitCrc = log.lastCrc;
                     lastCommitOffset = frameOff;
@@ -159,12 +192,15 @@ public final class LogFile {
         if (lastCommitImage == null) {
             log.lastCommitEnd = HEADER_BYTES;
         }
-        log.lastCrc = lastCommitCrc; // appends continue the chain after the last commit frame
-        // Frames after the last commit are discarded: appends continue after the last commit.
-        log.end = log.lastCommitEnd;
-        log.txnStart = log.end;
+        // Frames after the last commit (of either kind) are discarded: appends continue after it.
+        // Those of an open transaction between the last image commit and the last record commit stay
+        // in the file, unindexed; the next image commit covers them and a reset drops them.
+        log.lastCrc = recordCommitEnd >= 0 ? recordCommitCrc : lastCommitCrc;
+        log.end = recordCommitEnd >= 0 ? recordCommitEnd : log.lastCommitEnd;
+        log.txnStart = log.lastCommitEnd;
         log.latest.putAll(log.committed);
-        return new Recovered(log, lastCommitImage, frames, false, Bytes.getLong(h, 24), lastCommitOffset);
+        return new Recovered(log, lastCommitImage, frames, false, Bytes.getLong(h, 24), lastCommitOffset,
+                List.copyOf(committedRecords), lastRecordSeq);
     }
 
     /** CRC of the frame at {@code base} in {@code buf}, chained from its previous four bytes. */
@@ -197,6 +233,7 @@ public final class LogFile {
         salt = newSalt;
         lastCrc = crc;
         end = HEADER_BYTES;
+        syncedEnd = 0; // a new generation: nothing of it is synced yet
         lastCommitEnd = HEADER_BYTES;
         txnStart = HEADER_BYTES;
     }
@@ -239,6 +276,65 @@ public final class LogFile {
             txnFrames.clear();
             txnStart = end;
         }
+    }
+
+    /** Bytes of record stream one record frame carries. */
+    public int recordPayloadBytes() {
+        return pageSize - 4;
+    }
+
+    /**
+     * Appends {@code len} bytes of record stream as record frames (each carries up to
+     * {@link #recordPayloadBytes()}). With {@code commit} the last frame closes a record commit of
+     * sequence {@code commitSeq}: every record frame since the previous commit of either kind becomes
+     * committed (L6). Record frames never enter the page index.
+     */
+    public void appendRecords(byte[] stream, int len, boolean commit, long commitSeq) throws IOException {
+        int cap = recordPayloadBytes();
+        int count = Math.max(commit ? 1 : 0, (len + cap - 1) / cap);
+        int maxPerWrite = Math.max(1, (8 << 20) / frameSize);
+        int pos = 0;
+        for (int from = 0; from < count; from += maxPerWrite) {
+            int to = Math.min(count, from + maxPerWrite);
+            byte[] buf = new byte[(to - from) * frameSize];
+            for (int i = from; i < to; i++) {
+                int base = (i - from) * frameSize;
+                int n = Math.min(cap, len - pos);
+                Bytes.putInt(buf, base, RECORD_PAGE_NO);
+                Bytes.putInt(buf, base + 4, FLAG_RECORDS | (commit && i == count - 1 ? FLAG_COMMIT : 0));
+                Bytes.putLong(buf, base + 8, salt);
+                Bytes.putLong(buf, base + 16, commitSeq);
+                Bytes.putInt(buf, base + FRAME_HEADER_BYTES, n);
+                System.arraycopy(stream, pos, buf, base + FRAME_HEADER_BYTES + 4, n);
+                pos += n;
+                Bytes.putInt(buf, base + frameSize - 4, chainCrc(buf, base));
+            }
+            file.write(end, buf, 0, buf.length);
+            bytesWritten.add(buf.length);
+            lastCrc = Bytes.getInt(buf, buf.length - 4);
+            end += buf.length;
+        }
+    }
+
+    /**
+     * Reads and verifies the record frame at {@code offset}, returning its part of the record stream.
+     * A frame that fails its checksum or is not a record frame raises {@link CorruptionException}.
+     */
+    public byte[] readRecordFrame(long offset) throws IOException {
+        byte[] buf = new byte[4 + frameSize];
+        int got = file.read(offset - 4, buf, 0, buf.length);
+        bytesRead.add(got);
+        if (got < buf.length) {
+            throw new CorruptionException(file.path(), offset, "log frame is cut short");
+        }
+        CRC32C c = new CRC32C();
+        c.update(buf, 0, 4 + FRAME_HEADER_BYTES + pageSize);
+        int n = Bytes.getInt(buf, 4 + FRAME_HEADER_BYTES);
+        if ((int) c.getValue() != Bytes.getInt(buf, buf.length - 4) || (Bytes.getInt(buf, 8) & FLAG_RECORDS) == 0
+                || Bytes.getLong(buf, 12) != salt || n < 0 || n > recordPayloadBytes()) {
+            throw new CorruptionException(file.path(), offset, "log record frame fails its checksum");
+        }
+        return Arrays.copyOfRange(buf, 4 + FRAME_HEADER_BYTES + 4, 4 + FRAME_HEADER_BYTES + 4 + n);
     }
 
     /** Offset of the newest frame of {@code pageNo}, or -1 when the log has none. */
@@ -308,7 +404,14 @@ public final class LogFile {
     }
 
     public void sync() throws IOException {
+        long e = end;
         file.sync();
+        syncedEnd = Math.max(syncedEnd, e);
+    }
+
+    /** Whether frames were appended since the last {@link #sync} began (or the log was opened). */
+    public boolean hasUnsyncedFrames() {
+        return end > syncedEnd;
     }
 
     /** The salt of the current log generation. */
