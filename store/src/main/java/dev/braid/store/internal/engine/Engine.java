@@ -164,6 +164,7 @@ public final class Engine implements StoreEngine {
                 if (!o.recordFrames().isEmpty()) {
                     e.committedMeta = e.recordCommits.replay(o.recordFrames(), o.lastRecordSeq(), e::apply,
                             e.writes::atCommit);
+                    e.userDirty = false; // the replay's writes are committed by its image commit
                 }
             } catch (IOException | RuntimeException ex) {
                 o.storage().close();
