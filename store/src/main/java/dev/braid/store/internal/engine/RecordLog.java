@@ -22,7 +22,6 @@ final class RecordLog {
     private final int maxValueBytes;
     private byte[] buf = new byte[64 << 10];
     private int len;
-    private long txnBytes; // record bytes of the open transaction
     private long sinceImage; // record bytes since the last image commit, committed or not
     private long recordCommits; // record commits since the last image commit
     private boolean suspended; // replay: the records being applied are in the log already
@@ -61,7 +60,6 @@ final class RecordLog {
 
     private void added(int n) throws IOException {
         len += n;
-        txnBytes += n;
         sinceImage += n;
         if (len >= FLUSH_BYTES) {
             storage.appendRecords(buf, len, false, 0);
@@ -88,7 +86,6 @@ final class RecordLog {
         sinceImage += 5 + meta.length;
         storage.appendRecords(buf, len, true, seq);
         len = 0;
-        txnBytes = 0;
         recordCommits++;
         if (buf.length > FLUSH_BYTES * 2) {
             buf = new byte[64 << 10]; // one large value grew it: give the memory back
@@ -98,7 +95,6 @@ final class RecordLog {
     /** After an image commit: it holds every write the records describe. */
     void imageCommitted() {
         len = 0;
-        txnBytes = 0;
         sinceImage = 0;
         recordCommits = 0;
     }

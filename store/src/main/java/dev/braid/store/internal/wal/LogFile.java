@@ -321,6 +321,19 @@ public final class LogFile {
      * A frame that fails its checksum or is not a record frame raises {@link CorruptionException}.
      */
     public byte[] readRecordFrame(long offset) throws IOException {
+        byte[] buf = readChecked(offset);
+        int n = buf == null ? -1 : Bytes.getInt(buf, 4 + FRAME_HEADER_BYTES);
+        if (buf == null || (Bytes.getInt(buf, 8) & FLAG_RECORDS) == 0 || n < 0 || n > recordPayloadBytes()) {
+            throw new CorruptionException(file.path(), offset, "log record frame fails its checksum");
+        }
+        return Arrays.copyOfRange(buf, 4 + FRAME_HEADER_BYTES + 4, 4 + FRAME_HEADER_BYTES + 4 + n);
+    }
+
+    /**
+     * The frame at {@code offset} with the four bytes before it, or null when its chained CRC or its
+     * salt fails; a frame cut short raises {@link CorruptionException}.
+     */
+    private byte[] readChecked(long offset) throws IOException {
         byte[] buf = new byte[4 + frameSize];
         int got = file.read(offset - 4, buf, 0, buf.length);
         bytesRead.add(got);
@@ -329,12 +342,8 @@ public final class LogFile {
         }
         CRC32C c = new CRC32C();
         c.update(buf, 0, 4 + FRAME_HEADER_BYTES + pageSize);
-        int n = Bytes.getInt(buf, 4 + FRAME_HEADER_BYTES);
-        if ((int) c.getValue() != Bytes.getInt(buf, buf.length - 4) || (Bytes.getInt(buf, 8) & FLAG_RECORDS) == 0
-                || Bytes.getLong(buf, 12) != salt || n < 0 || n > recordPayloadBytes()) {
-            throw new CorruptionException(file.path(), offset, "log record frame fails its checksum");
-        }
-        return Arrays.copyOfRange(buf, 4 + FRAME_HEADER_BYTES + 4, 4 + FRAME_HEADER_BYTES + 4 + n);
+        boolean ok = (int) c.getValue() == Bytes.getInt(buf, buf.length - 4) && Bytes.getLong(buf, 12) == salt;
+        return ok ? buf : null;
     }
 
     /** Offset of the newest frame of {@code pageNo}, or -1 when the log has none. */
@@ -351,16 +360,8 @@ public final class LogFile {
      * its checksum or names another page raises {@link CorruptionException}.
      */
     public byte[] readFrame(long offset, int expectedPageNo) throws IOException {
-        byte[] buf = new byte[4 + frameSize];
-        int got = file.read(offset - 4, buf, 0, buf.length);
-        bytesRead.add(got);
-        if (got < buf.length) {
-            throw new CorruptionException(file.path(), offset, "log frame is cut short");
-        }
-        CRC32C c = new CRC32C();
-        c.update(buf, 0, 4 + FRAME_HEADER_BYTES + pageSize);
-        if ((int) c.getValue() != Bytes.getInt(buf, buf.length - 4) || Bytes.getInt(buf, 4) != expectedPageNo
-                || Bytes.getLong(buf, 12) != salt) {
+        byte[] buf = readChecked(offset);
+        if (buf == null || Bytes.getInt(buf, 4) != expectedPageNo) {
             throw new CorruptionException(file.path(), offset, "log frame of page " + expectedPageNo
                     + " fails its checksum");
         }
