@@ -4,6 +4,7 @@ import dev.braid.store.internal.btree.BTree;
 import dev.braid.store.internal.btree.BulkLoader;
 import dev.braid.store.internal.mergetree.Segment;
 import dev.braid.store.internal.mergetree.SegmentInfo;
+import dev.braid.store.internal.page.Pager;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -72,6 +73,16 @@ final class EngineProbe {
     static long recordCommitsSinceImage(Braid store) {
         Object records = field(field(engine(store), "committer"), "records");
         return (Long) field(records, "recordCommits");
+    }
+
+    /** Pages changed since the last image commit (dirty or spilled): what the next image commit writes. */
+    static int transactionPages(Braid store) {
+        return ((Pager) field(engine(store), "pager")).transactionPages().size();
+    }
+
+    /** Pages written to the log during the open transaction to keep memory within budget. */
+    static long spilledPages(Braid store) {
+        return ((Pager) field(engine(store), "pager")).transactionPages().values().stream().filter(d -> !d).count();
     }
 
     private static Object engine(Braid store) {

@@ -6,7 +6,6 @@ import dev.braid.store.internal.page.PageIo;
 import dev.braid.store.internal.page.Pager;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The B+tree: point reads and writes, and the commit step that seals changed pages with checksums.
@@ -342,15 +341,16 @@ public final class BTree {
 
     /**
      * Commit step: encodes every dirty tree page bottom-up, storing each child's new checksum in its
-     * parent (B4), and adds the images to {@code out}. Afterwards {@link #rootCrc()} is the root's.
+     * parent (B4), and hands the images to {@code out}, children before their parent. Afterwards
+     * {@link #rootCrc()} is the root's.
      */
-    public void seal(List<PageIo.Image> out) throws IOException {
+    public void seal(PageIo.ImageSink out) throws IOException {
         if (pager.isTransactionPage(root)) {
             rootCrc = sealPage(root, out);
         }
     }
 
-    private int sealPage(int pageNo, List<PageIo.Image> out) throws IOException {
+    private int sealPage(int pageNo, PageIo.ImageSink out) throws IOException {
         Page p = pager.get(pageNo, 0);
         if (p instanceof InternalNode in) {
             for (int i = 0; i <= in.n; i++) {

@@ -20,6 +20,9 @@ import java.util.Map;
  * Writer only, under the store's write lock.
  */
 final class Committer {
+    /** Pages a commit encodes before it appends them to the log as frames of the transaction. */
+    private static final int CHUNK_PAGES = 2048;
+
     private final Storage storage;
     private final Pager pager;
     private final BTree tree;
@@ -101,7 +104,13 @@ final class Committer {
         placeMetadata(h, metaBytes);
         manifest.fill(committed, h);
         List<PageIo.Image> images = new ArrayList<>();
-        tree.seal(images);
+        tree.seal(img -> {
+            images.add(img);
+            if (images.size() == CHUNK_PAGES) { // a large commit streams: its images never pile up in memory
+                storage.appendUncommitted(images);
+                images.clear();
+            }
+        });
         FreeList fl = pager.freeList();
         PageIo.Image trunk = fl.commitHead();
         if (trunk != null) {

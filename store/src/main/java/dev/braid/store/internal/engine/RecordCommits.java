@@ -43,22 +43,32 @@ final class RecordCommits {
         this.committer = committer;
         this.storage = storage;
         this.spillLimitBytes = spillLimitBytes;
+        committer.records().setMore(() -> !pager.unrecordedChanges()
+                && committer.records().bytesSinceImage() <= recordLimit());
+    }
+
+    /**
+     * The most record bytes since the last image commit that a record commit may follow: the larger
+     * of {@code checkpointLogBytes} and half the dirty pages' memory charge (what the image commit
+     * will write), and never more than {@code maxLogBytes}. It bounds recovery's replay, and the
+     * log's records.
+     */
+    private long recordLimit() {
+        return Math.min(opts.maxLogBytes(), Math.max(opts.checkpointLogBytes(), pager.dirtyBytes() / 2));
     }
 
     /**
      * Whether this commit may be a record commit: every page change since the last image commit came
      * from a recorded tree write, the merge-tree has nothing to commit, the records since the image
-     * commit stay below the larger of {@code checkpointLogBytes} and half the dirty pages (what the
-     * image commit will write), and the log with the image commit that must follow (the dirty pages,
-     * counted at their memory charge) stays within {@code maxLogBytes}.
+     * commit stay within {@link #recordLimit()}, and the log within {@code maxLogBytes} (then it
+     * passes that bound by at most this commit's records and the image commit that follows, which
+     * writes the pages changed since the last one: at most what the memory budget holds).
      */
     boolean allowed() {
         if (!opts.recordCommits() || pager.unrecordedChanges() || !buffer.isEmpty() || segs.hasChanges()) {
             return false;
         }
-        long dirty = pager.dirtyBytes();
-        long limit = Math.max(opts.checkpointLogBytes(), dirty / 2);
-        return committer.records().bytesSinceImage() <= limit && storage.logBytes() + dirty <= opts.maxLogBytes();
+        return committer.records().bytesSinceImage() <= recordLimit() && storage.logBytes() <= opts.maxLogBytes();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.braid.store.internal.engine;
 import dev.braid.store.internal.format.Bytes;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 /**
  * The writer's side of record commits (docs/design/durability.md, "Record commits"): the tree
@@ -25,6 +26,7 @@ final class RecordLog {
     private long sinceImage; // record bytes since the last image commit, committed or not
     private long recordCommits; // record commits since the last image commit
     private boolean suspended; // replay: the records being applied are in the log already
+    private BooleanSupplier more = () -> true; // whether the policy wants more records before an image commit
 
     /**
      * @param maxValueBytes the largest value a record carries; a tree write of a larger one is not
@@ -35,9 +37,18 @@ final class RecordLog {
         this.maxValueBytes = maxValueBytes;
     }
 
+    /**
+     * Sets the policy's test of whether records are still worth writing: once it fails, the
+     * transaction will end in an image commit, so its further writes are not recorded (a hot key
+     * updated millions of times between commits must not fill the log with records).
+     */
+    void setMore(BooleanSupplier more) {
+        this.more = more;
+    }
+
     /** Whether a tree write of {@code value} (null: a delete) can be recorded. */
     boolean canRecord(byte[] value) {
-        return !suspended && (value == null || value.length <= maxValueBytes);
+        return !suspended && (value == null || value.length <= maxValueBytes) && more.getAsBoolean();
     }
 
     void put(byte[] key, byte[] value) throws IOException {

@@ -13,6 +13,12 @@ public interface PageIo {
     record Image(int pageNo, byte[] bytes) {
     }
 
+    /** Takes images one at a time (a commit streams its pages to the log in chunks). */
+    @FunctionalInterface
+    interface ImageSink {
+        void add(Image image) throws IOException;
+    }
+
     /**
      * The newest image of {@code pageNo}: from the log if it has a frame for it, else from the page
      * file. Log frames are verified against their own checksum here; the caller verifies the page

@@ -334,12 +334,16 @@ public final class Pager {
 
     /**
      * Writes the older half of the dirty pages to the log as uncommitted frames when this store's
-     * dirty pages take more than {@code limitBytes}, and all of them when the shared budget is
-     * exhausted, so memory stays bounded however large a transaction grows. Call between
-     * operations only.
+     * dirty pages take more than {@code limitBytes} while less than a quarter of the shared budget
+     * is free, and all of them when the budget is exhausted, so memory stays bounded however large
+     * a transaction grows. While the budget has room a transaction keeps its pages past the limit
+     * (a spilled page is logged again when it changes again, and a spill forces an image commit).
+     * Call between operations only.
      */
     public void maybeSpill(long limitBytes) throws IOException {
-        if (dirty.isEmpty() || (dirtyBytes() <= limitBytes && cache.headroomBytes() > 0)) {
+        long headroom = cache.headroomBytes();
+        boolean room = headroom > cache.capacityBytes() / 4;
+        if (dirty.isEmpty() || (headroom > 0 && (dirtyBytes() <= limitBytes || room))) {
             return;
         }
         // Over this store's share: the older half. Budget exhausted (C1 needs headroom): all of them.

@@ -248,7 +248,7 @@ class TreeBuilderTest {
             }
         }
         List<PageIo.Image> images = new ArrayList<>();
-        tree.seal(images);
+        tree.seal(images::add);
         for (PageIo.Image img : images) {
             b.file.put(img.pageNo(), img.bytes());
         }
