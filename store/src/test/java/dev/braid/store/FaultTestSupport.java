@@ -174,6 +174,15 @@ final class FaultTestSupport {
     }
 
     /** Whether {@code t} or a cause of it matches. */
+    /** Closes a store whose file system has crashed (its close fails: the process is dead). */
+    static void abandon(Braid b) {
+        try {
+            b.close();
+        } catch (BraidException expected) {
+            // dead file system
+        }
+    }
+
     static boolean hasCause(Throwable t, Predicate<Throwable> p) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (p.test(c)) {

@@ -10,8 +10,10 @@ import dev.braid.store.internal.io.FaultyFileSystem.CrashMode;
 import dev.braid.store.internal.io.SimulatedCrashException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -81,15 +83,7 @@ class LargeTransactionTest {
                 assertArrayEquals(e.getValue(), got.value(), ctx);
             }
         }
-        assertEquals(java.util.List.of(), b.check(), ctx);
-    }
-
-    private static void abandon(Braid b) {
-        try {
-            b.close();
-        } catch (BraidException expected) {
-            // dead file system
-        }
+        assertEquals(List.of(), b.check(), ctx);
     }
 
     @ParameterizedTest
@@ -109,7 +103,7 @@ class LargeTransactionTest {
                 "the commit logged records, not " + pages + " pages: " + (b.stats().logBytes() - logBefore));
         update(b, FaultTestSupport.newModel(), 500, 2); // uncommitted: lost in the crash
         FaultyFileSystem after = fs.crash(mode, 5);
-        abandon(b);
+        FaultTestSupport.abandon(b);
         try (Braid r = Braid.open(DIR, opts(after).build())) {
             assertEquals(Map.of("offset", "1"), r.committedMetadata());
             assertContents(r, model, mode.toString());
@@ -132,7 +126,7 @@ class LargeTransactionTest {
         b.commit(Map.of("offset", "hot"));
         assertEquals(0, EngineProbe.recordCommitsSinceImage(b), "past the limit the commit is an image commit");
         FaultyFileSystem after = fs.crash(CrashMode.POWER_LOSS_RANDOM, 6);
-        abandon(b);
+        FaultTestSupport.abandon(b);
         try (Braid r = Braid.open(DIR, opts(after).build())) {
             assertEquals(Map.of("offset", "hot"), r.committedMetadata());
             assertContents(r, model, "after the hot key's commit");
@@ -157,7 +151,7 @@ class LargeTransactionTest {
         d.commit(Map.of("offset", "1"));
         long last = dry.pointCount();
         d.close();
-        java.util.List<String> trace = dry.trace().subList((int) first - 1, (int) last);
+        List<String> trace = dry.trace().subList((int) first - 1, (int) last);
         assertTrue(trace.stream().filter(t -> t.contains(" write ") && t.contains(".log")).count() >= 2,
                 "the commit streams its pages to the log in more than one write: " + trace);
         NavigableMap<byte[], byte[]> updatedModel = FaultTestSupport.newModel();
@@ -165,7 +159,7 @@ class LargeTransactionTest {
         for (int i = 0; i < updated; i++) {
             updatedModel.put(key(i), value(i, 1));
         }
-        java.util.TreeSet<Long> points = new java.util.TreeSet<>(java.util.List.of(last - 1, last));
+        TreeSet<Long> points = new TreeSet<>(List.of(last - 1, last));
         for (long p = first; p < last; p += Math.max(1, (last - first) / 6)) {
             points.add(p);
         }
@@ -176,7 +170,7 @@ class LargeTransactionTest {
             fs.crashAtPoint(point);
             BraidException e = assertThrows(BraidException.class, () -> b.commit(Map.of("offset", "1")));
             assertTrue(FaultTestSupport.hasCause(e, c -> c instanceof SimulatedCrashException), "point " + point + ": " + e);
-            abandon(b);
+            FaultTestSupport.abandon(b);
             for (CrashMode mode : CrashMode.values()) {
                 try (Braid r = Braid.open(DIR, opts(fs.crash(mode, point)).build())) {
                     String ctx = "crash at point " + point + " of " + first + ".." + last + ", " + mode;

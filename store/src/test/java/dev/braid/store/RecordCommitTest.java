@@ -69,15 +69,6 @@ class RecordCommitTest {
         }
     }
 
-    /** Closes a store whose file system has crashed (its close fails: the process is dead). */
-    private static void abandon(Braid b) {
-        try {
-            b.close();
-        } catch (BraidException expected) {
-            // dead file system
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(CrashMode.class)
     void aCrashAfterRecordCommitsReopensAtTheLastOne(CrashMode mode) {
@@ -95,7 +86,7 @@ class RecordCommitTest {
         long seq = b.lastCommitSequence();
         churn(b, FaultTestSupport.newModel(), rnd, 500); // uncommitted: lost in the crash
         FaultyFileSystem after = fs.crash(mode, 3);
-        abandon(b);
+        FaultTestSupport.abandon(b);
         try (Braid r = Braid.open(DIR, opts(after, Durability.FULL))) {
             assertEquals(Map.of("offset", "5"), r.committedMetadata());
             assertEquals(seq, r.lastCommitSequence());
@@ -127,7 +118,7 @@ class RecordCommitTest {
         }
         assertEquals(5, EngineProbe.recordCommitsSinceImage(b));
         fs = fs.crash(CrashMode.PROCESS, 1);
-        abandon(b);
+        FaultTestSupport.abandon(b);
         // Crash the recovering open at each of its first write points, then open for real.
         for (int point = 1; point <= 40; point++) {
             FaultyFileSystem attempt = fs.crash(CrashMode.PROCESS, 1);
@@ -193,7 +184,7 @@ class RecordCommitTest {
         assertEquals(0, EngineProbe.recordCommitsSinceImage(b));
         assertEquals(seq, b.lastCommitSequence(), "the image commit takes the record commit's sequence");
         FaultyFileSystem after = fs.crash(CrashMode.POWER_LOSS_DROP, 1); // the checkpoint synced everything
-        abandon(b);
+        FaultTestSupport.abandon(b);
         try (Braid r = Braid.open(DIR, opts(after, Durability.NORMAL))) {
             assertEquals(Map.of("offset", "1"), r.committedMetadata());
             assertContents(r, model, "after the checkpoint");
