@@ -48,7 +48,7 @@ public final class Demo {
     /** What the demo found; the smoke test checks it. */
     public record Summary(long lines, long words, int distinctWords, int exactCounts, long overCount,
                           long restoredRecords, long changelogOffsetsAtKill, long restoreMillis, long stateBytes,
-                          int braidStores) {
+                          int braidStores, long lowestRestoreStart) {
     }
 
     private final PrintStream out;
@@ -106,7 +106,9 @@ public final class Demo {
                         STEP_TIMEOUT, "every word to reach its count").counts();
                 long[] restore = restoreTotals(second.lines());
                 out.printf("      restored %,d changelog records in %d ms: the tail after the store's last commit "
-                        + "(the changelog holds %,d offsets)%n", restore[0], restore[1], changelogOffsets);
+                        + "(the changelog holds %,d offsets; the restores started at offset %s)%n", restore[0],
+                        restore[1], changelogOffsets,
+                        restore[2] == Long.MAX_VALUE ? "-" : String.format("%,d", restore[2]));
                 query(port, input);
                 second.stop(Duration.ofSeconds(60));
 
@@ -128,7 +130,7 @@ public final class Demo {
                 out.printf("  state on disk  %,d bytes in %d Braid stores%n", state[0], state[1]);
                 out.printf("  wall time      %.0f s%n", seconds(startNanos));
                 return new Summary(lineCount, input.words(), counts.size(), exact, over, restore[0],
-                        changelogOffsets, restore[1], state[0], (int) state[1]);
+                        changelogOffsets, restore[1], state[0], (int) state[1], restore[2]);
             }
         } finally {
             if (Boolean.getBoolean("braid.demo.keep")) {
@@ -213,18 +215,27 @@ public final class Demo {
                 .values().stream().mapToLong(ListOffsetsResultInfo -> ListOffsetsResultInfo.offset()).sum();
     }
 
-    /** Records restored and the longest restore's milliseconds, from the child's restore-end lines. */
+    /**
+     * Records restored, the longest restore's milliseconds and the lowest offset a restore started at
+     * ({@code Long.MAX_VALUE} when nothing was restored), from the child's restore lines.
+     */
     private static long[] restoreTotals(List<String> childLines) {
         long records = 0;
         long millis = 0;
+        long lowestStart = Long.MAX_VALUE;
         for (String line : childLines) {
             String[] f = line.split(" ");
-            if (f[0].equals("restore-end") && f[1].equals(WordCount.COUNTS)) {
+            if (f.length < 5 || !f[1].equals(WordCount.COUNTS)) {
+                continue;
+            }
+            if (f[0].equals("restore-start")) {
+                lowestStart = Math.min(lowestStart, Long.parseLong(f[3]));
+            } else if (f[0].equals("restore-end")) {
                 records += Long.parseLong(f[3]);
                 millis = Math.max(millis, Long.parseLong(f[4]));
             }
         }
-        return new long[] {records, millis};
+        return new long[] {records, millis, lowestStart};
     }
 
     /** All counts through one range query, or why there are none yet. */

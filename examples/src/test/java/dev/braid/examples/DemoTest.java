@@ -21,8 +21,7 @@ class DemoTest {
         assertEquals(2, s.braidStores(), out);
         assertTrue(s.stateBytes() > 0, out);
         assertTrue(s.changelogOffsetsAtKill() > 0, out);
-        assertTrue(s.restoredRecords() * 4 < s.changelogOffsetsAtKill(),
-                "a restart restores the tail, not the changelog: " + out);
+        assertRestoredTailOnly(s, out);
         assertTrue(out.contains("GET /stores/word-counts/keys/kafka"), out);
     }
 
@@ -40,7 +39,17 @@ class DemoTest {
         assertEquals(0, s.overCount(), out);
         assertEquals(s.distinctWords(), s.exactCounts(), out);
         // without the supplier the restart restores the whole changelog (the first run started empty)
-        assertTrue(s.restoredRecords() * 2 < s.changelogOffsetsAtKill(),
-                "a restart restores the tail, not the changelog: " + out);
+        assertRestoredTailOnly(s, out);
+    }
+
+    /**
+     * The first run started empty, so a restore of the whole changelog starts at offset 0. Every restore
+     * must start past it, at the store's last commit. How long the tail is depends on when the kill
+     * lands between two commits (up to a commit's worth of cache flushes), so no ratio is asserted.
+     */
+    private static void assertRestoredTailOnly(Demo.Summary s, String out) {
+        assertTrue(s.restoredRecords() < s.changelogOffsetsAtKill(), "a restart restores the tail: " + out);
+        assertTrue(s.restoredRecords() == 0 || s.lowestRestoreStart() > 0 && s.lowestRestoreStart() < Long.MAX_VALUE,
+                "every restore starts at the store's last commit, not at offset 0: " + out);
     }
 }
