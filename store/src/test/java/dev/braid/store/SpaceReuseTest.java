@@ -188,6 +188,65 @@ class SpaceReuseTest {
         }
     }
 
+    /**
+     * A relocation the background job started in a quiet moment is given up as soon as a write
+     * arrives, rather than holding the tree frozen (every write going to the write buffer and
+     * segments) until it has copied the whole tree: its runs are free again at once, the file is as
+     * before, later writes go to the tree, and every write is kept. An explicit compaction (which
+     * does not give way) still relocates afterwards. Checked again after a reopen.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aRelocationUnderWayGivesWayToTheWriter() throws Exception {
+        Random rnd = new Random(23);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
+        try (Braid b = Braid.open(dir, RELOCATION_OPTIONS)) {
+            restoreAndFold(b, rnd, model);
+            BraidStats before = b.stats();
+            java.util.function.BooleanSupplier folding = EngineProbe.foldRunning(b);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!folding.getAsBoolean()) {
+                assertTrue(System.nanoTime() < deadline, "no relocation started in a quiet minute");
+                Thread.onSpinWait();
+            }
+            byte[][] keys = model.keySet().toArray(new byte[0][]);
+            byte[] k = keys[rnd.nextInt(keys.length)];
+            byte[] v = new byte[100];
+            rnd.nextBytes(v);
+            b.put(k, v); // the tree is frozen: this one goes to the write buffer
+            model.put(k, v);
+            long t0 = System.nanoTime();
+            while (folding.getAsBoolean()) {
+                Thread.sleep(1);
+            }
+            System.out.printf("SpaceReuseTest: the relocation gave way %.1f ms after the write%n",
+                    (System.nanoTime() - t0) / 1e6);
+            BraidStats after = b.stats();
+            assertEquals(before.merges(), after.merges(), "the relocation was given up, not installed");
+            assertEquals(before.freePages(), after.freePages(), "its runs are free again");
+            assertEquals(before.pageCount(), after.pageCount(), "the file is as before");
+            for (int i = 0; i < 2_000; i++) {
+                byte[] k2 = keys[rnd.nextInt(keys.length)];
+                byte[] v2 = new byte[100];
+                rnd.nextBytes(v2);
+                b.put(k2, v2);
+                model.put(k2, v2);
+            }
+            b.commit(Map.of());
+            assertEquals(0, b.stats().segments(), "later writes went to the tree");
+            verify(b, model);
+            assertEquals(List.of(), b.check());
+            b.compact();
+            assertTrue(b.stats().pageCount() <= before.pageCount() * 2 / 3, "an explicit compaction relocates: "
+                    + before.pageCount() + " -> " + b.stats().pageCount() + " pages");
+            verify(b, model);
+        }
+        try (Braid b = Braid.open(dir, RELOCATION_OPTIONS)) {
+            verify(b, model);
+            assertEquals(List.of(), b.check());
+        }
+    }
+
     /** 1 KiB pages, a small cache and write buffer: a 120,000-record restore spans many segments. */
     private static final BraidOptions RELOCATION_OPTIONS = BraidOptions.builder().pageSizeBytes(1024)
             .cacheBytes(8L << 20).writeBufferBytes(1L << 20).build();

@@ -2,6 +2,7 @@ package dev.braid.perf.loops;
 
 import dev.braid.store.Braid;
 import dev.braid.store.BraidOptions;
+import dev.braid.store.BraidStats;
 import dev.braid.store.WriteBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import java.util.stream.Stream;
  * of {@code valueBytes} loaded through the restore path, then {@code rounds} rounds of {@code puts}
  * random updates, each followed by a commit. The image commits that record commits defer fall
  * inside some round, so the total is the sustained rate (the harness's put step ends before them).
+ * Each round also prints the segments (tree writes go to the write buffer while a fold or
+ * relocation has the tree frozen), the write stalls so far and the page file's size.
  *
  * <p>Arguments: records puts rounds valueBytes [budgetBytes, default 3 GiB] [directory, default /tmp].
  */
@@ -53,8 +56,10 @@ public final class PutLoop {
                 b.commit(Map.of("offset", Integer.toString(r)));
                 long t1 = System.nanoTime();
                 all += t1 - t0;
-                System.out.printf("round %d: %,.0f puts/s, its commit %.2f s%n", r, puts / ((t1 - t0) / 1e9),
-                        (t1 - tc) / 1e9);
+                BraidStats st = b.stats();
+                System.out.printf("round %d: %,.0f puts/s, its commit %.2f s; %d segments, write stalls %.1f s in all,"
+                        + " page file %,d MiB%n", r, puts / ((t1 - t0) / 1e9), (t1 - tc) / 1e9, st.segments(),
+                        st.writeStallNanos() / 1e9, st.pageFileBytes() >> 20);
             }
             System.out.printf("all %,d puts: %.1f s, %,.0f puts/s%n", (long) puts * rounds, all / 1e9,
                     (double) puts * rounds / (all / 1e9));

@@ -6,6 +6,7 @@ import dev.braid.store.internal.btree.TreeBuilder;
 import dev.braid.store.internal.mergetree.MergingCursor;
 import dev.braid.store.internal.mergetree.Segment;
 import dev.braid.store.internal.mergetree.SortedSource;
+import dev.braid.store.internal.page.Run;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,8 +17,8 @@ import java.util.function.BooleanSupplier;
  * The tree-building part of a fold ({@link MergeJob}): the k-way merge of the input segments and the
  * frozen tree's entries, deletes dropped, into a {@link TreeBuilder} whose pages go where the
  * placement says; on one thread, or in key ranges on parallel threads whose leaves are then joined
- * under one set of internal levels. Throws {@link JobAbandoned} when the job stops. One fold per
- * instance.
+ * under one set of internal levels. Throws {@link JobAbandoned} when the job stops (or, for a
+ * relocation, when a write arrives: {@link #takenRuns} are then freed). One fold per instance.
  */
 final class FoldBuilder {
     private final SegmentSet segs;
@@ -42,6 +43,26 @@ final class FoldBuilder {
     /** Folds with at least this many entries in all are built in key ranges on parallel threads. */
     static int parallelMinEntries = 500_000;
     private volatile boolean abortParts;
+    private final List<JobSink> sinks = new ArrayList<>(); // under itself
+
+    private JobSink sink(Placement placement) {
+        JobSink s = segs.sink(placement);
+        synchronized (sinks) {
+            sinks.add(s);
+        }
+        return s;
+    }
+
+    /** Every run the build took so far: what to free when it is given up (then no part runs). */
+    List<Run> takenRuns() {
+        List<Run> runs = new ArrayList<>();
+        synchronized (sinks) {
+            for (JobSink s : sinks) {
+                runs.addAll(s.taken());
+            }
+        }
+        return runs;
+    }
 
 
     /**
@@ -71,7 +92,7 @@ final class FoldBuilder {
     }
 
     private TreeBuilder.Result buildWhole(List<Segment> inputs, Placement placement) throws IOException {
-        TreeBuilder b = new TreeBuilder(segs.sink(placement), runHint);
+        TreeBuilder b = new TreeBuilder(sink(placement), runHint);
         buildRange(inputs, null, null, b);
         return b.finish();
     }
@@ -88,7 +109,7 @@ final class FoldBuilder {
         abortParts = false;
         Throwable[] errors = ParallelParts.run(n, threadName + "-part", p -> {
             try {
-                TreeBuilder lb = TreeBuilder.leavesOnly(segs.sink(placement), Math.max(16, runHint / n));
+                TreeBuilder lb = TreeBuilder.leavesOnly(sink(placement), Math.max(16, runHint / n));
                 buildRange(inputs, p == 0 ? null : bounds[p - 1], p == n - 1 ? null : bounds[p], lb);
                 parts[p] = lb.finishLeaves();
             } catch (Throwable t) {
@@ -103,7 +124,7 @@ final class FoldBuilder {
             }
         }
         ParallelParts.rethrow(first);
-        return new TreeBuilder(segs.sink(placement), 16).finishFrom(List.of(parts));
+        return new TreeBuilder(sink(placement), 16).finishFrom(List.of(parts));
     }
 
     /** Merges every input over {@code [lo, hi)} (null: unbounded) into {@code b}, dropping deletes. */

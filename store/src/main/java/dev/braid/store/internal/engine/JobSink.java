@@ -4,6 +4,8 @@ import dev.braid.store.internal.page.ExtentSink;
 import dev.braid.store.internal.page.Pager;
 import dev.braid.store.internal.page.Run;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -20,6 +22,7 @@ final class JobSink implements ExtentSink {
     private final Placement placement;
     private final Lock writeLock;
     private final Object monitor;
+    private final List<Run> taken = new ArrayList<>(); // under itself
 
     /** Exactly one of {@code writeLock} and {@code monitor} is given. */
     JobSink(SegmentSet segs, Storage storage, Pager pager, Placement placement, Lock writeLock, Object monitor) {
@@ -33,16 +36,29 @@ final class JobSink implements ExtentSink {
 
     @Override
     public Run allocate(int minPages, int wantPages) throws IOException {
+        Run r;
         if (monitor != null) {
             synchronized (monitor) {
-                return segs.reserveRun(placement, minPages, wantPages);
+                r = segs.reserveRun(placement, minPages, wantPages);
+            }
+        } else {
+            writeLock.lock();
+            try {
+                r = segs.reserveRun(placement, minPages, wantPages);
+            } finally {
+                writeLock.unlock();
             }
         }
-        writeLock.lock();
-        try {
-            return segs.reserveRun(placement, minPages, wantPages);
-        } finally {
-            writeLock.unlock();
+        synchronized (taken) {
+            taken.add(r);
+        }
+        return r;
+    }
+
+    /** Every run this sink handed out: what to free when the job is given up. */
+    List<Run> taken() {
+        synchronized (taken) {
+            return List.copyOf(taken);
         }
     }
 

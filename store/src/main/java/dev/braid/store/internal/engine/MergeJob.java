@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -208,7 +209,7 @@ final class MergeJob implements Runnable {
      */
     private void compactNow() throws IOException {
         if (!segs.segments().isEmpty()) {
-            fold(Placement.FIRST_FIT);
+            fold(Placement.FIRST_FIT, false);
         }
         host.underWriteLock(segs::absorbFreeList); // blob pages of replaced trees count as free
         host.settle();
@@ -347,7 +348,7 @@ final class MergeJob implements Runnable {
         // restore streams in, segments are merged among themselves instead, so the data is rewritten
         // about once before the final build.
         if (force || (treeBytes > 0 && pending >= treeBytes) || (quiet && pending * 4 >= treeBytes)) {
-            fold(Placement.FIRST_FIT);
+            fold(Placement.FIRST_FIT, false);
             return true;
         }
         if (list.size() > mergeAbove) {
@@ -387,6 +388,8 @@ final class MergeJob implements Runnable {
     /** Free pages below which a file is never relocated (about 16 MiB of 4 KiB pages). */
     static final int RELOCATE_MIN_FREE_PAGES = 4096;
     private long lastRelocateNanos = System.nanoTime() - RELOCATE_INTERVAL_NANOS;
+    /** Relocations given up in a row because the writer came back: each doubles the interval. */
+    private int relocateYields;
 
     /**
      * When much of the file is free runs (typically after a fold into an empty tree: the old
@@ -404,7 +407,8 @@ final class MergeJob implements Runnable {
         if (tree.count() == 0) {
             return false;
         }
-        if (!compacting && !secondStepDue && System.nanoTime() - lastRelocateNanos < RELOCATE_INTERVAL_NANOS) {
+        if (!compacting && !secondStepDue
+                && System.nanoTime() - lastRelocateNanos < RELOCATE_INTERVAL_NANOS << relocateYields) {
             return false;
         }
         if (!compacting && (System.nanoTime() - lastFlushNanos < QUIET_NANOS || !writers.quietFor(QUIET_NANOS))) {
@@ -448,7 +452,12 @@ final class MergeJob implements Runnable {
         secondStepDue = !front;
         LOG.debug("relocating the tree to the {}: {} of {} pages are free runs, {} of them below page {}",
                 front ? "front" : "end", free, pageCount, sizes[2], pageCount - used);
-        fold(front ? Placement.LOWEST : Placement.PAST_END);
+        if (fold(front ? Placement.LOWEST : Placement.PAST_END, !compacting)) {
+            secondStepDue = false;
+            relocateYields = Math.min(relocateYields + 1, 4); // next try 1, 2, 4, 8 minutes later
+        } else {
+            relocateYields = 0;
+        }
         return true;
     }
 
@@ -536,16 +545,22 @@ final class MergeJob implements Runnable {
 
     /**
      * Rebuilds the tree with every segment folded in, then installs it and drops the segments; its
-     * pages go where {@code placement} says.
+     * pages go where {@code placement} says. {@code yielding}: a relocation the writer need not wait
+     * for, given up (its runs freed at once) as soon as a write arrives; returns whether it was.
      */
-    private void fold(Placement placement) throws IOException {
+    private boolean fold(Placement placement, boolean yielding) throws IOException {
         List<Segment> inputs = segs.segments();
-        host.underWriteLock(() -> frozen = true);
+        long[] writesBefore = new long[1];
+        host.underWriteLock(() -> {
+            frozen = true;
+            writesBefore[0] = writers.count(); // writes count under the lock: none slips in between
+        });
         long t0 = System.nanoTime();
         long treeBefore = tree.count();
+        BooleanSupplier stop = yielding ? () -> stopping || writers.count() != writesBefore[0] : () -> stopping;
         boolean installed = false;
+        FoldBuilder builder = new FoldBuilder(segs, host, stop, thread.getName(), foldRunHint(inputs));
         try {
-            FoldBuilder builder = new FoldBuilder(segs, host, () -> stopping, thread.getName(), foldRunHint(inputs));
             byte[][] bounds = inline ? new byte[0][] : FoldBuilder.splitBounds(inputs, treeBefore);
             TreeBuilder.Result r = builder.build(inputs, bounds, placement);
             storage.syncPageFile(); // D6
@@ -557,12 +572,17 @@ final class MergeJob implements Runnable {
             LOG.debug("folded {} segments and a tree of {} entries into a tree of {} entries in {} ms ({} parts)",
                     inputs.size(), treeBefore, r.count(), (System.nanoTime() - t0) / 1_000_000, bounds.length + 1);
         } catch (JobAbandoned e) {
-            // stopping: the reserved runs stay reserved and are reclaimed on the next open
+            if (!stopping) { // the writer came back: nothing references the runs, free them now
+                host.underWriteLock(() -> segs.abandon(builder.takenRuns()));
+                LOG.debug("gave up a relocation after {} ms: a write arrived", (System.nanoTime() - t0) / 1_000_000);
+                return true;
+            } // stopping: the reserved runs stay reserved and are reclaimed on the next open
         } finally {
             if (!installed) {
                 frozen = false;
             }
         }
+        return false;
     }
 
     /** Opens a segment's cursor at its first entry as a merge source (uncached: one pass). */

@@ -214,7 +214,7 @@ final class SegmentSet {
     }
 
     /** A sink for a job's pages, placed as {@code placement} says; reserved until installed or dropped. */
-    ExtentSink sink(Placement placement) {
+    JobSink sink(Placement placement) {
         return new JobSink(this, storage, pager, placement, writeLock, null);
     }
 

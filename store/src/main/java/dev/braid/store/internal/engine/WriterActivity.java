@@ -8,7 +8,8 @@ import java.lang.invoke.VarHandle;
  * rewrites the whole tree and freezes it meanwhile (every write then goes to the write buffer and
  * becomes segments), so it waits until no write came for a few seconds. Writing threads count
  * their writes with an opaque store (no fence on the put path; racing writers may lose an
- * increment, which does not matter: only whether the count moves is read); the job polls.
+ * increment, which does not matter: only whether the count moves is read); the job polls. A
+ * relocation under way is given up when the count moves.
  */
 final class WriterActivity {
     private static final VarHandle WRITES;
@@ -29,6 +30,11 @@ final class WriterActivity {
     /** A write of data is being applied (any writing thread; commits are not writes). */
     void wrote() {
         WRITES.setOpaque(this, (long) WRITES.getOpaque(this) + 1);
+    }
+
+    /** The writes counted so far (any thread): a change means a write came. */
+    long count() {
+        return (long) WRITES.getOpaque(this);
     }
 
     /** Whether no write came for {@code nanos}, as far as the polling thread has watched (one thread). */
