@@ -169,11 +169,7 @@ class SpaceReuseTest {
             while (System.nanoTime() < until) { // updates, a commit and a checkpoint every 100 ms
                 long slice = System.nanoTime() + 100_000_000L;
                 while (System.nanoTime() < slice) {
-                    byte[] k = keys[rnd.nextInt(keys.length)];
-                    byte[] v = new byte[100];
-                    rnd.nextBytes(v);
-                    b.put(k, v);
-                    model.put(k, v);
+                    update(b, keys, rnd, model);
                 }
                 b.commit(Map.of());
                 b.checkpoint();
@@ -210,11 +206,7 @@ class SpaceReuseTest {
                 Thread.onSpinWait();
             }
             byte[][] keys = model.keySet().toArray(new byte[0][]);
-            byte[] k = keys[rnd.nextInt(keys.length)];
-            byte[] v = new byte[100];
-            rnd.nextBytes(v);
-            b.put(k, v); // the tree is frozen: this one goes to the write buffer
-            model.put(k, v);
+            update(b, keys, rnd, model); // the tree is frozen: this one goes to the write buffer
             long t0 = System.nanoTime();
             while (folding.getAsBoolean()) {
                 Thread.sleep(1);
@@ -226,11 +218,7 @@ class SpaceReuseTest {
             assertEquals(before.freePages(), after.freePages(), "its runs are free again");
             assertEquals(before.pageCount(), after.pageCount(), "the file is as before");
             for (int i = 0; i < 2_000; i++) {
-                byte[] k2 = keys[rnd.nextInt(keys.length)];
-                byte[] v2 = new byte[100];
-                rnd.nextBytes(v2);
-                b.put(k2, v2);
-                model.put(k2, v2);
+                update(b, keys, rnd, model);
             }
             b.commit(Map.of());
             assertEquals(0, b.stats().segments(), "later writes went to the tree");
@@ -286,6 +274,15 @@ class SpaceReuseTest {
         b.finishMerges();
         b.commit(Map.of());
         b.checkpoint();
+    }
+
+    /** A B+tree put of a random 100-byte value to one of {@code keys}, kept in {@code model}. */
+    private static void update(Braid b, byte[][] keys, Random rnd, TreeMap<byte[], byte[]> model) {
+        byte[] k = keys[rnd.nextInt(keys.length)];
+        byte[] v = new byte[100];
+        rnd.nextBytes(v);
+        b.put(k, v);
+        model.put(k, v);
     }
 
     private static void verify(Braid b, TreeMap<byte[], byte[]> model) {
