@@ -36,6 +36,18 @@ class RecordCommitTest {
     }
 
     /** Random puts and deletes over 2000 keys, mirrored into {@code model}. */
+    /**
+     * 3,000 writes committed as offset 0, then {@code ops} more as offset 1, both record commits
+     * (checked), all kept in {@code model}.
+     */
+    private static void twoRecordCommits(Braid b, NavigableMap<byte[], byte[]> model, Random rnd, int ops) {
+        churn(b, model, rnd, 3000);
+        b.commit(Map.of("offset", "0"));
+        churn(b, model, rnd, ops);
+        b.commit(Map.of("offset", "1"));
+        assertEquals(2, EngineProbe.recordCommitsSinceImage(b));
+    }
+
     private static void churn(Braid b, NavigableMap<byte[], byte[]> model, Random rnd, int ops) {
         for (int i = 0; i < ops; i++) {
             byte[] k = key(rnd.nextInt(2000));
@@ -136,11 +148,7 @@ class RecordCommitTest {
         NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
         Random rnd = new Random(13);
         try (Braid b = Braid.open(DIR, opts(fs, Durability.NORMAL))) {
-            churn(b, model, rnd, 3000);
-            b.commit(Map.of("offset", "0"));
-            churn(b, model, rnd, 300);
-            b.commit(Map.of("offset", "1"));
-            assertEquals(2, EngineProbe.recordCommitsSinceImage(b));
+            twoRecordCommits(b, model, rnd, 300);
             churn(b, FaultTestSupport.newModel(), rnd, 300); // never committed
         }
         try (Braid b = Braid.open(DIR, opts(fs, Durability.NORMAL))) {
@@ -163,11 +171,7 @@ class RecordCommitTest {
         NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
         Random rnd = new Random(14);
         Braid b = Braid.open(DIR, opts(fs, Durability.NORMAL));
-        churn(b, model, rnd, 3000);
-        b.commit(Map.of("offset", "0"));
-        churn(b, model, rnd, 300);
-        b.commit(Map.of("offset", "1"));
-        assertEquals(2, EngineProbe.recordCommitsSinceImage(b));
+        twoRecordCommits(b, model, rnd, 300);
         long seq = b.lastCommitSequence();
         long before = b.stats().checkpoints();
         b.checkpoint();
@@ -188,11 +192,7 @@ class RecordCommitTest {
         NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
         Random rnd = new Random(15);
         try (Braid b = Braid.open(DIR, opts(fs, Durability.FULL))) {
-            churn(b, model, rnd, 3000);
-            b.commit(Map.of("offset", "0"));
-            churn(b, model, rnd, 600);
-            b.commit(Map.of("offset", "1"));
-            assertEquals(2, EngineProbe.recordCommitsSinceImage(b));
+            twoRecordCommits(b, model, rnd, 600);
             long seq = b.lastCommitSequence();
             churn(b, FaultTestSupport.newModel(), rnd, 100); // uncommitted: not seen
             try (Braid ro = Braid.openReadOnly(DIR, opts(fs, Durability.FULL))) {
