@@ -27,7 +27,8 @@ public final class PageCache {
      */
     private static final class Slot {
         final long key;
-        final Page page;
+        /** Null once the slot is removed: a dead slot waits in its queue, and must not keep the page alive. */
+        Page page;
         final long bytes;
         final PageTable table;
         boolean protectedQueue;
@@ -36,10 +37,17 @@ public final class PageCache {
         Slot(long key, Page page, PageTable table) {
             this.key = key;
             this.page = page;
-            this.bytes = page.heapBytes();
+            this.bytes = page.heapBytes() + SLOT_BYTES;
             this.table = table;
         }
     }
+
+    /**
+     * Heap bytes a cached page costs besides its own {@link Page#heapBytes}: its slot, the map's node,
+     * boxed key and table entry, and its queue entry. Charged with the page, so that the budget bounds
+     * what the cache really holds.
+     */
+    static final long SLOT_BYTES = 40 + 32 + 16 + 8 + 8;
 
     private final long capacityBytes;
     private final ConcurrentHashMap<Long, Slot> map = new ConcurrentHashMap<>();
@@ -82,12 +90,13 @@ public final class PageCache {
     /** The page if cached (counting a hit), else null (counting a miss). Lock-free. */
     public Page get(int storeId, int pageNo) {
         Slot s = map.get(key(storeId, pageNo));
-        if (s == null) {
+        Page p = s == null ? null : s.page; // null: removed since the map lookup
+        if (p == null) {
             misses.increment();
             return null;
         }
-        hit(s.page);
-        return s.page;
+        hit(p);
+        return p;
     }
 
     /** Counts a hit on a cached page found through a {@link PageTable}. Lock-free. */
@@ -131,7 +140,7 @@ public final class PageCache {
      */
     public synchronized boolean putIfRoom(int storeId, int pageNo, long heapBytes, Supplier<? extends Page> page) {
         PageTable t = tables.get(storeId);
-        long cost = heapBytes + (t == null ? 0 : t.costToSet(pageNo));
+        long cost = heapBytes + SLOT_BYTES + (t == null ? 0 : t.costToSet(pageNo));
         if (probationBytes + protectedBytes + reservedBytes + cost > capacityBytes) {
             return false;
         }
@@ -177,10 +186,14 @@ public final class PageCache {
         }
     }
 
-    /** Marks a slot gone; its queue entry is skipped when the clock reaches it. */
+    /**
+     * Marks a slot gone and lets go of its page; the queue entry is skipped when the clock reaches it
+     * (dead entries are swept once there are a quarter as many as live ones).
+     */
     private void unlink(Slot s) {
         s.removed = true;
-        if (++deadSlots > 1024 && deadSlots > map.size()) {
+        s.page = null;
+        if (++deadSlots > 1024 && deadSlots > map.size() / 4) {
             probation.removeIf(x -> x.removed);
             protectedQueue.removeIf(x -> x.removed);
             deadSlots = 0;
@@ -250,6 +263,7 @@ public final class PageCache {
             if (s.table != null) {
                 reservedBytes -= s.table.clear(s.page.pageNo(), s.page);
             }
+            s.page = null;
             if (s.protectedQueue) {
                 protectedBytes -= s.bytes;
             } else {

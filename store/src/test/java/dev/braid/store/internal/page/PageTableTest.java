@@ -87,7 +87,7 @@ class PageTableTest {
         cache.put(store, new TestPage(1));
         long one = cache.usedBytes();
         cache.put(store, new TestPage(1 + 10 * PageTable.CHUNK));
-        assertEquals(one + 1000 + PageTable.CHUNK_BYTES, cache.usedBytes());
+        assertEquals(one + 1000 + PageCache.SLOT_BYTES + PageTable.CHUNK_BYTES, cache.usedBytes(), "the page, its slot and a chunk");
         cache.remove(store, 1 + 10 * PageTable.CHUNK);
         assertEquals(one, cache.usedBytes());
         assertNull(t.get(1 + 10 * PageTable.CHUNK));
