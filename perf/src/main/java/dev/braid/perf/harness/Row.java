@@ -21,6 +21,8 @@ enum Row {
     MIX_95_EOS(Setting.DEFAULTS, "mix 95/5, commit every 100 ms", "ops/s", true, Goal.NONE),
     DISK_FINAL(Setting.DEFAULTS, "disk after updates, merges, close", "bytes/record", false, Goal.NONE),
     HELD_DEFAULTS(Setting.DEFAULTS, "memory held (heap + native)", "MiB", false, Goal.NONE),
+    /** Braid only: the row above against Braid's default budget (RocksDB has no single budget here). */
+    HELD_DEFAULTS_BUDGET(Setting.DEFAULTS, "  the same / Braid's budget", "x", false, Goal.braidAtMost(1.1)),
     PEAK_RSS(Setting.DEFAULTS, "process peak RSS (--fork)", "MiB", false, Goal.NONE),
 
     BUDGET_RESTORE(Setting.SAME_BUDGET, "restore, merges included", "records/s", true, Goal.NONE),

@@ -95,6 +95,9 @@ final class StoreRun {
             s.finishMerges();
             double held = MemoryProbe.heapAfterGc() - baseHeap + s.nativeBytes();
             out.put(Row.HELD_DEFAULTS, held / (1 << 20));
+            if (kind == StoreKind.BRAID) {
+                out.put(Row.HELD_DEFAULTS_BUDGET, held / OpenStore.braid(s.store()).stats().memoryBudgetBytes());
+            }
             log.printf(Locale.ROOT, "    %-9s defaults: %s; %d commits in the exactly-once mixes; space reclaimed"
                     + " in %.0f ms%n", kind.option, memoryNote(s), eosCommits, s.reclaimSpace());
             long disk = s.closeAndMeasureDisk();

@@ -53,8 +53,9 @@ class HarnessSmokeTest {
                 }
                 rows++;
                 for (StoreKind kind : StoreKind.values()) {
-                    boolean applies = row.setting == Row.Setting.DEFAULTS
-                            ? kind.persistent() || row != Row.DISK_FINAL : kind.hasBudget();
+                    boolean applies = row == Row.HELD_DEFAULTS_BUDGET ? kind == StoreKind.BRAID
+                            : row.setting == Row.Setting.DEFAULTS ? kind.persistent() || row != Row.DISK_FINAL
+                            : kind.hasBudget();
                     double m = r.median(size, row, kind);
                     assertEquals(applies, !Double.isNaN(m), size.label() + " " + row + " " + kind);
                     if (applies) {
