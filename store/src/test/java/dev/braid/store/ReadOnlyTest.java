@@ -155,11 +155,12 @@ class ReadOnlyTest {
         BraidOptions opts = BraidOptions.builder().fileSystem(fs).pageSizeBytes(512).cacheBytes(64 * 1024)
                 .backgroundCheckpoints(false).backgroundMerges(false).checkpointLogBytes(1L << 30).build();
         Braid w = Braid.open(store, opts);
-        writeAll(w, 300, 1);
-        writeAll(w, 300, 2);
+        writeAll(w, 3000, 1);
+        writeAll(w, 3000, 2);
         WriteBatch b = new WriteBatch();
-        for (int i = 0; i < 300; i++) {
-            b.put(key(i), value(i, 3)); // big enough to spill: frames of an uncommitted transaction
+        for (int i = 0; i < 3000; i++) {
+            // Big enough to spill more than the log holds back (128 KiB): frames of an uncommitted transaction.
+            b.put(key(i), value(i, 3));
         }
         w.write(b);
         FaultyFileSystem after = fs.crash(CrashMode.PROCESS, 1);
@@ -168,7 +169,7 @@ class ReadOnlyTest {
         List<Path> names = after.list(store);
         BraidOptions ro = BraidOptions.builder().fileSystem(after).build();
         try (Braid r = Braid.openReadOnly(store, ro)) {
-            assertAllAt(r, 300, 2);
+            assertAllAt(r, 3000, 2);
             assertEquals(List.of(), r.check());
             assertTrue(logBytes > r.stats().logBytes(), "the log holds uncommitted frames past the last commit");
         }

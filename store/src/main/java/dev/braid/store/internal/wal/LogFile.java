@@ -28,9 +28,14 @@ import java.util.zip.CRC32C;
  *
  * <p>State machine: {@code create|recover -> open -> (append* commit)* -> reset -> open ...}.
  *
+ * <p>Frames of an open transaction are held back in {@link PendingFrames} until the next commit,
+ * append of records, read of one of them, or reset (up to 128 KiB), so that the value pages of many
+ * puts reach the file in one write; {@link #end} counts them, {@link #sync} does not.
+ *
  * <p>Thread safety: {@link #append}, {@link #reset} and {@link #frameOffset} belong to the store's
  * writer and readers under the store lock; {@link #readFrame} may run concurrently on any thread
- * (positional reads); the committed index is guarded by its own monitor for the checkpointer.
+ * (positional reads; committed frames are never held back); the committed index is guarded by its
+ * own monitor for the checkpointer.
  */
 public final class LogFile {
     public static final int HEADER_BYTES = 512;
@@ -49,6 +54,9 @@ public final class LogFile {
     private long salt;
     private volatile long end; // read by the checkpointer to see whether record commits await a sync
     private volatile long syncedEnd;
+    /** End of what is in the file: {@link #end} less the frames {@link #pending} holds back. */
+    private volatile long writtenEnd;
+    private final PendingFrames pending;
     private int lastCrc;
     private long lastCommitEnd;
     private long txnStart; // end of the last image commit: frames past it keep the log from a reset
@@ -62,6 +70,7 @@ public final class LogFile {
         this.file = file;
         this.pageSize = pageSize;
         this.frameSize = FRAME_HEADER_BYTES + pageSize + 4;
+        this.pending = new PendingFrames(frameSize);
     }
 
     /** Bytes one frame takes in the file. */
@@ -121,6 +130,7 @@ public final class LogFile {
         c.update(h, 0, HEADER_BYTES - 4);
         if (n < HEADER_BYTES || (int) c.getValue() != Bytes.getInt(h, HEADER_BYTES - 4)) {
             log.end = HEADER_BYTES;
+            log.writtenEnd = HEADER_BYTES;
             return new Recovered(log, null, 0, true, -1, -1, List.of(), -1);
         }
         if (Bytes.getInt(h, 12) != pageSize) {
@@ -197,6 +207,7 @@ public final class LogFile {
         // in the file, unindexed; the next image commit covers them and a reset drops them.
         log.lastCrc = recordCommitEnd >= 0 ? recordCommitCrc : lastCommitCrc;
         log.end = recordCommitEnd >= 0 ? recordCommitEnd : log.lastCommitEnd;
+        log.writtenEnd = log.end;
         log.txnStart = log.lastCommitEnd;
         log.latest.putAll(log.committed);
         return new Recovered(log, lastCommitImage, frames, false, Bytes.getLong(h, 24), lastCommitOffset,
@@ -233,6 +244,7 @@ public final class LogFile {
         salt = newSalt;
         lastCrc = crc;
         end = HEADER_BYTES;
+        writtenEnd = HEADER_BYTES;
         syncedEnd = 0; // a new generation: nothing of it is synced yet
         lastCommitEnd = HEADER_BYTES;
         txnStart = HEADER_BYTES;
@@ -243,20 +255,18 @@ public final class LogFile {
      * commit frame, and every frame since the previous commit becomes committed (L2).
      */
     public void append(List<PageIo.Image> images, boolean commit, long commitSeq) throws IOException {
+        if (!commit && pending.canHold(images.size())) {
+            hold(images, commitSeq);
+            return;
+        }
+        flushPending(); // frames stay in order: the chain of CRCs runs through them
         int maxPerWrite = Math.max(1, (8 << 20) / frameSize);
         for (int from = 0; from < images.size(); from += maxPerWrite) {
             int to = Math.min(images.size(), from + maxPerWrite);
             byte[] buf = new byte[(to - from) * frameSize];
             for (int i = from; i < to; i++) {
                 PageIo.Image img = images.get(i);
-                int base = (i - from) * frameSize;
-                Bytes.putInt(buf, base, img.pageNo());
-                Bytes.putInt(buf, base + 4, commit && i == images.size() - 1 ? FLAG_COMMIT : 0);
-                Bytes.putLong(buf, base + 8, salt);
-                Bytes.putLong(buf, base + 16, commitSeq);
-                System.arraycopy(img.bytes(), 0, buf, base + FRAME_HEADER_BYTES, pageSize);
-                int crc = chainCrc(buf, base);
-                Bytes.putInt(buf, base + frameSize - 4, crc);
+                encodeFrame(buf, (i - from) * frameSize, img, commit && i == images.size() - 1, commitSeq);
             }
             file.write(end, buf, 0, buf.length);
             bytesWritten.add(buf.length);
@@ -267,6 +277,7 @@ public final class LogFile {
             }
             lastCrc = Bytes.getInt(buf, buf.length - 4);
             end += buf.length;
+            writtenEnd = end;
         }
         if (commit) {
             synchronized (committed) {
@@ -275,6 +286,51 @@ public final class LogFile {
             }
             txnFrames.clear();
             txnStart = end;
+        }
+    }
+
+    /** Encodes uncommitted frames into {@link #pending}, writing it out first when they do not fit. */
+    private void hold(List<PageIo.Image> images, long commitSeq) throws IOException {
+        if (!pending.hasRoom(images.size())) {
+            flushPending();
+        }
+        for (PageIo.Image img : images) {
+            int base = pending.next(end);
+            byte[] buf = pending.buffer();
+            encodeFrame(buf, base, img, false, commitSeq);
+            lastCrc = Bytes.getInt(buf, base + frameSize - 4);
+            latest.put(img.pageNo(), end);
+            txnFrames.put(img.pageNo(), end);
+            end += frameSize;
+        }
+    }
+
+    /**
+     * Encodes a page frame at {@code base} of {@code buf}; its chained CRC covers the four bytes
+     * before {@code base} (or {@link #lastCrc} at 0).
+     */
+    private void encodeFrame(byte[] buf, int base, PageIo.Image img, boolean commitFrame, long commitSeq) {
+        Bytes.putInt(buf, base, img.pageNo());
+        Bytes.putInt(buf, base + 4, commitFrame ? FLAG_COMMIT : 0);
+        Bytes.putLong(buf, base + 8, salt);
+        Bytes.putLong(buf, base + 16, commitSeq);
+        System.arraycopy(img.bytes(), 0, buf, base + FRAME_HEADER_BYTES, pageSize);
+        Bytes.putInt(buf, base + frameSize - 4, chainCrc(buf, base));
+    }
+
+    /**
+     * Writes the frames held back, if any. The writer calls it before anything else reaches the
+     * file; a reader under the store's read lock, before it reads one of them (hence the monitor).
+     */
+    private void flushPending() throws IOException {
+        synchronized (pending) {
+            if (pending.isEmpty()) {
+                return;
+            }
+            file.write(pending.start(), pending.buffer(), 0, pending.bytes());
+            bytesWritten.add(pending.bytes());
+            writtenEnd = pending.start() + pending.bytes();
+            pending.clear();
         }
     }
 
@@ -290,6 +346,7 @@ public final class LogFile {
      * committed (L6). Record frames never enter the page index.
      */
     public void appendRecords(byte[] stream, int len, boolean commit, long commitSeq) throws IOException {
+        flushPending();
         int cap = recordPayloadBytes();
         int count = Math.max(commit ? 1 : 0, (len + cap - 1) / cap);
         int maxPerWrite = Math.max(1, (8 << 20) / frameSize);
@@ -313,6 +370,7 @@ public final class LogFile {
             bytesWritten.add(buf.length);
             lastCrc = Bytes.getInt(buf, buf.length - 4);
             end += buf.length;
+            writtenEnd = end;
         }
     }
 
@@ -334,6 +392,9 @@ public final class LogFile {
      * salt fails; a frame cut short raises {@link CorruptionException}.
      */
     private byte[] readChecked(long offset) throws IOException {
+        if (offset + frameSize > writtenEnd) {
+            flushPending(); // a frame of the open transaction, held back (committed ones never are)
+        }
         byte[] buf = new byte[4 + frameSize];
         int got = file.read(offset - 4, buf, 0, buf.length);
         bytesRead.add(got);
@@ -390,6 +451,9 @@ public final class LogFile {
      * header alone (R2, docs/design/read-only.md).
      */
     public void reset(long newSalt, long checkpointedSeq) throws IOException {
+        synchronized (pending) {
+            pending.clear(); // frames of an open transaction are dropped with the rest
+        }
         writeHeader(newSalt, checkpointedSeq);
         file.sync();
         latest.clear();
@@ -401,18 +465,22 @@ public final class LogFile {
 
     /** Cuts the file back to its header (after a reset, at close). */
     public void truncateToHeader() throws IOException {
+        synchronized (pending) {
+            pending.clear();
+        }
         file.truncate(HEADER_BYTES);
     }
 
+    /** Syncs what is in the file; frames held back are not (they are of no commit yet). */
     public void sync() throws IOException {
-        long e = end;
+        long e = writtenEnd;
         file.sync();
         syncedEnd = Math.max(syncedEnd, e);
     }
 
-    /** Whether frames were appended since the last {@link #sync} began (or the log was opened). */
+    /** Whether frames were written since the last {@link #sync} began (or the log was opened). */
     public boolean hasUnsyncedFrames() {
-        return end > syncedEnd;
+        return writtenEnd > syncedEnd;
     }
 
     /** The salt of the current log generation. */
