@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -115,11 +114,7 @@ class HeldBackFramesTest {
         for (int i = 0; i < PUTS; i++) {
             after.put(key(i), value(i, 1));
         }
-        TreeSet<Long> points = new TreeSet<>();
-        for (long p = first; p <= last; p++) {
-            points.add(p);
-        }
-        for (long point : points) {
+        for (long point = first; point <= last; point++) {
             FaultyFileSystem fs = new FaultyFileSystem();
             Braid b = prepared(fs, FaultTestSupport.newModel());
             fs.crashAtPoint(point);

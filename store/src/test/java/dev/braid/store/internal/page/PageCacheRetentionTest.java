@@ -19,30 +19,6 @@ import org.junit.jupiter.api.Test;
 class PageCacheRetentionTest {
     private static final int LIVE = 200;
 
-    /** A page holding {@code bytes} of heap, charged as such. */
-    private static final class Heavy extends Page {
-        final byte[] payload;
-
-        Heavy(int pageNo, int bytes) {
-            super(pageNo);
-            payload = new byte[bytes];
-        }
-
-        @Override
-        public int encodedSize() {
-            return 0;
-        }
-
-        @Override
-        public void encode(byte[] image) {
-        }
-
-        @Override
-        public long heapBytes() {
-            return 16L + payload.length + 24;
-        }
-    }
-
     @Test
     void aRemovedPageIsNotKeptAlive() {
         assertLetGo((cache, store) -> cache.remove(store, 7));
@@ -50,7 +26,7 @@ class PageCacheRetentionTest {
 
     @Test
     void aReplacedCopyIsNotKeptAlive() {
-        assertLetGo((cache, store) -> cache.put(store, new Heavy(7, 64)));
+        assertLetGo((cache, store) -> cache.put(store, new PageTableTest.TestPage(7, 64)));
     }
 
     @Test
@@ -74,7 +50,7 @@ class PageCacheRetentionTest {
         List<Page> kept = new ArrayList<>();
         WeakReference<Page> gone = null;
         for (int i = 0; i < LIVE; i++) {
-            Heavy p = new Heavy(i, 1 << 20);
+            Page p = new PageTableTest.TestPage(i, 1 << 20);
             cache.put(store, p);
             if (i == 7) {
                 gone = new WeakReference<>(p);

@@ -14,10 +14,17 @@ import org.junit.jupiter.api.Test;
 
 /** The page table mirrors the cache for its store: entries come and go with it, chunk bytes are charged. */
 class PageTableTest {
-    /** A page of fixed heap size that knows its number. */
+    /** A page that knows its number, charged 1,000 bytes, or holding a payload and charged for it. */
     static final class TestPage extends Page {
+        private final byte[] payload;
+
         TestPage(int pageNo) {
+            this(pageNo, 0);
+        }
+
+        TestPage(int pageNo, int payloadBytes) {
             super(pageNo);
+            payload = payloadBytes == 0 ? null : new byte[payloadBytes];
         }
 
         @Override
@@ -31,7 +38,7 @@ class PageTableTest {
 
         @Override
         public long heapBytes() {
-            return 1000;
+            return payload == null ? 1000 : 16L + payload.length + 24;
         }
     }
 
