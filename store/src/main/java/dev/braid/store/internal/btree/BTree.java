@@ -97,7 +97,7 @@ public final class BTree {
                     blobs.free(leaf.keyBlob(i));
                 }
                 if (leaf.value(i) instanceof BlobRef ref) {
-                    blobs.free(ref);
+                    blobs.freeValue(ref);
                 }
             }
         }
@@ -203,7 +203,7 @@ public final class BTree {
             boolean keyInBlob = leaf.keyBlobs[pos] != null;
             leaf.setValue(pos, storeValue(key.length, value, keyInBlob));
             if (old instanceof BlobRef ref) {
-                blobs.free(ref);
+                blobs.freeValue(ref);
             }
         } else {
             dirtyPath(depth, leaf);
@@ -239,7 +239,7 @@ public final class BTree {
             blobs.free(leaf.keyBlobs[pos]);
         }
         if (leaf.values[pos] instanceof BlobRef ref) {
-            blobs.free(ref);
+            blobs.freeValue(ref);
         }
         leaf.remove(pos);
         count--;
@@ -277,7 +277,7 @@ public final class BTree {
                         blobs.free(leaf.keyBlobs[i]);
                     }
                     if (leaf.values[i] instanceof BlobRef ref) {
-                        blobs.free(ref);
+                        blobs.freeValue(ref);
                     }
                     leaf.remove(i);
                 }

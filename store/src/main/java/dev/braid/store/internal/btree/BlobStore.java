@@ -15,8 +15,9 @@ import java.util.function.IntConsumer;
  * with their CRC32C and pointing to the next index page with its CRC32C; the cell holds the first
  * index page and its CRC32C, so every page of a blob is verified by the page that points to it. A
  * leaf value of at most a page skips the index: the cell points at its one data page.
- * Freeing reads only the index pages. Blob pages go straight to the log: they are written once and
- * never changed (a new value gets new pages). A value's own page, once read and verified, is kept
+ * Freeing reads only the index pages. Blob pages are written once and never changed (a new value
+ * gets new pages): a leaf value's pages straight into the page file where a free run or the end of
+ * the file allows it (D7, docs/design/durability.md), other blobs through the log. A value's own page, once read and verified, is kept
  * in the cache ({@link Pager#cachedValue}: found only with the checksum its reference holds, and
  * dropped when the page is freed), so a get of a page-sized value does not read the file again. Format in
  * docs/format/page-file.md. Used by the writer (write, free) and by readers (read).
@@ -55,9 +56,70 @@ public final class BlobStore {
         return write(data, pageSize, pager::allocate, io::appendUncommitted);
     }
 
-    /** Like {@link #write(byte[])} for a leaf value: one direct page when it fits in one. */
+    /**
+     * Like {@link #write(byte[])} for a leaf value: one direct page when it fits in one. Its pages
+     * are written straight into the page file when the pager allows it ({@link Pager#directValues}):
+     * a value is then written once, not to the log and again by the checkpoint.
+     */
     public BlobRef writeValue(byte[] data) throws IOException {
+        if (pager.directValues()) {
+            ValuePages route = new ValuePages();
+            return writeValue(data, pageSize, route::allocate, route::write);
+        }
         return writeValue(data, pageSize, pager::allocate, io::appendUncommitted);
+    }
+
+    /**
+     * Pages of one value, and where each is written: a page of a free run, or past the end of the
+     * file, straight into the page file; a page of the free list (which the last commit or a log
+     * frame may still refer to) through the log. Free runs come first, then the free list, so that
+     * space is reused before the file grows.
+     */
+    private final class ValuePages {
+        private final int[] direct = new int[16];
+        private java.util.Set<Integer> more; // past 16 direct pages (a value of more than 64 KiB)
+        private int n;
+
+        int allocate() throws IOException {
+            int p = pager.takeDirectPage();
+            if (p == 0) {
+                p = pager.takeFreeListPage();
+                if (p != 0) {
+                    return p;
+                }
+                p = pager.appendPage();
+            }
+            if (n < direct.length) {
+                direct[n++] = p;
+            } else {
+                more = more == null ? new java.util.HashSet<>() : more;
+                more.add(p);
+            }
+            return p;
+        }
+
+        void write(List<PageIo.Image> images) throws IOException {
+            List<PageIo.Image> straight = new ArrayList<>(images.size());
+            List<PageIo.Image> logged = new ArrayList<>();
+            for (PageIo.Image img : images) {
+                (isDirect(img.pageNo()) ? straight : logged).add(img);
+            }
+            if (!straight.isEmpty()) {
+                io.writeDirect(straight);
+            }
+            if (!logged.isEmpty()) {
+                io.appendUncommitted(logged);
+            }
+        }
+
+        private boolean isDirect(int page) {
+            for (int i = 0; i < n; i++) {
+                if (direct[i] == page) {
+                    return true;
+                }
+            }
+            return more != null && more.contains(page);
+        }
     }
 
     /**
@@ -172,6 +234,23 @@ public final class BlobStore {
         walk(ref, (p, crc) -> pages.add(p), pages::add);
         for (int p : pages) {
             pager.free(p);
+        }
+    }
+
+    /**
+     * Frees a leaf value's blob ({@link #writeValue}): its pages go where {@link Pager#freeValuePage}
+     * sends them. A one-page value is freed without reading it.
+     */
+    public void freeValue(BlobRef ref) throws IOException {
+        if (ref.direct()) {
+            walk(ref, (p, crc) -> { }, null); // checks the reference as free does
+            pager.freeValuePage(ref.page());
+            return;
+        }
+        List<Integer> pages = new ArrayList<>();
+        walk(ref, (p, crc) -> pages.add(p), pages::add);
+        for (int p : pages) {
+            pager.freeValuePage(p);
         }
     }
 

@@ -72,6 +72,7 @@ final class SegmentSet {
         }, pager.cache(), pager.pageSize());
         this.nextId = 1;
         pager.setSparePages(this::takePage);
+        pager.setDirectPages(this::takePage, p -> freeLater(new Run(p, 1)));
     }
 
     private boolean placing; // a manifest is being written: its free runs must not change under it
@@ -346,10 +347,21 @@ final class SegmentSet {
         changed = true;
     }
 
-    /** Frees {@code run}, which the last commit may reference: it waits for S4. */
+    /**
+     * Frees {@code run}, which the last commit may reference: it waits for S4. A run freed by the
+     * open transaction cannot be promoted before a checkpoint covers that transaction's commit, so
+     * the next promote need not look sooner. A run that continues the last one freed by the same
+     * transaction extends it (values freed one page at a time).
+     */
     private void freeLater(Run run) {
-        pending.add(new Pending(run, storage.transactionSeq()));
-        promotedAt = -1; // look at the new run at the next promote
+        long seq = storage.transactionSeq();
+        int last = pending.size() - 1;
+        if (last >= 0 && pending.get(last).seq() == seq && pending.get(last).run().end() == run.start()) {
+            Run prev = pending.get(last).run();
+            pending.set(last, new Pending(new Run(prev.start(), prev.pages() + run.pages()), seq));
+        } else {
+            pending.add(new Pending(run, seq));
+        }
         changed = true;
     }
 
@@ -371,20 +383,13 @@ final class SegmentSet {
         promotedAt = checkpointed;
         promotedResets = resets;
         boolean moved = false;
-        List<Pending> stillLogged = new ArrayList<>();
-        for (int i = 0; i < pending.size(); i++) {
-            Pending p = pending.get(i);
+        List<Pending> keep = new ArrayList<>();
+        for (Pending p : pending) {
             if (p.seq() > checkpointed) {
+                keep.add(p);
                 continue;
             }
-            if (!storage.loggedPageIn(p.run())) {
-                free.add(p.run());
-                pending.remove(i--);
-                moved = true;
-                continue;
-            }
-            // some pages still have log frames (tree pages): split off those without
-            pending.remove(i--);
+            // pages that still have log frames (tree pages) stay; the rest are split off and freed
             int start = p.run().start();
             for (int pg = start; pg <= p.run().end(); pg++) {
                 boolean logged = pg < p.run().end() && storage.loggedPageIn(new Run(pg, 1));
@@ -394,13 +399,14 @@ final class SegmentSet {
                         moved = true;
                     }
                     if (logged) {
-                        stillLogged.add(new Pending(new Run(pg, 1), p.seq()));
+                        keep.add(new Pending(new Run(pg, 1), p.seq()));
                     }
                     start = pg + 1;
                 }
             }
         }
-        pending.addAll(stillLogged);
+        pending.clear();
+        pending.addAll(keep);
         if (moved) {
             trimEnd();
         }

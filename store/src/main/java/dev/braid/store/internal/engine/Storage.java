@@ -137,6 +137,33 @@ final class Storage implements PageIo {
     }
 
     /**
+     * Writes value pages straight into the page file (D7: pages of free runs or past the committed
+     * end, which no commit since the last checkpoint, no log frame and no read-only client's commit
+     * refers to). The next commit syncs the page file before its commit frame, like D5. Writer only.
+     */
+    @Override
+    public void writeDirect(List<Image> images) throws IOException {
+        int i = 0;
+        while (i < images.size()) {
+            int j = i + 1;
+            while (j < images.size() && images.get(j).pageNo() == images.get(j - 1).pageNo() + 1) {
+                j++;
+            }
+            if (j == i + 1) {
+                Image img = images.get(i);
+                writeDirect(img.pageNo(), img.bytes(), 0, 1);
+            } else {
+                byte[] run = new byte[(j - i) * pageSize];
+                for (int k = i; k < j; k++) {
+                    System.arraycopy(images.get(k).bytes(), 0, run, (k - i) * pageSize, pageSize);
+                }
+                writeDirect(images.get(i).pageNo(), run, 0, j - i);
+            }
+            i = j;
+        }
+    }
+
+    /**
      * Appends the commit's frames, the header page last (the commit frame), and syncs if asked.
      * Fresh pages written straight into the page file are synced first (D5).
      */

@@ -29,6 +29,16 @@ public interface PageIo {
     /** Appends images to the log as frames of the open transaction (not yet committed). */
     void appendUncommitted(List<Image> images) throws IOException;
 
+    /**
+     * Writes images straight into the page file, not through the log: pages that neither a commit
+     * since the last checkpoint nor a log frame refers to ({@link Pager#takeDirectPage}, or fresh ones past the end). The next
+     * commit syncs them before its commit frame. Without a page file of its own, an implementation
+     * logs them like {@link #appendUncommitted} (always safe).
+     */
+    default void writeDirect(List<Image> images) throws IOException {
+        appendUncommitted(images);
+    }
+
     /** A corruption error naming the file and offset the newest image of {@code pageNo} came from. */
     CorruptionException corrupt(int pageNo, String problem);
 }

@@ -165,6 +165,69 @@ public final class Pager {
         this.spare = source;
     }
 
+    private PageSource directPages;
+    private java.util.function.IntConsumer directFree;
+
+    /**
+     * Set once by the engine: where pages written straight into the page file come from (free runs,
+     * which hold only pages no commit since the last checkpoint and no log frame refers to) and
+     * where such pages go when freed (to wait for a checkpoint before they are written into again).
+     */
+    public void setDirectPages(PageSource source, java.util.function.IntConsumer freed) {
+        this.directPages = source;
+        this.directFree = freed;
+    }
+
+    /**
+     * Whether value pages are written straight into the page file ({@link #takeDirectPage}): when
+     * the engine provides direct pages, and not under a recorded write (records describe page
+     * changes of the log's kind, and their commits keep the free runs as they are).
+     */
+    public boolean directValues() {
+        return directFree != null && !recording;
+    }
+
+    /**
+     * A page of a free run, which may be written straight into the page file
+     * ({@link PageIo#writeDirect}), or 0 when none is ready. Only with {@link #directValues()}.
+     */
+    public int takeDirectPage() {
+        int p = directPages.takePage();
+        if (p != 0) {
+            changed();
+        }
+        return p;
+    }
+
+    /** A page of the free list (to be written through the log), or 0 when it is empty. */
+    public int takeFreeListPage() throws IOException {
+        int p = freeList.allocate();
+        if (p != 0) {
+            changed();
+        }
+        return p;
+    }
+
+    /** A page past the end of the file: fresh, so it may be written straight into the page file. */
+    public int appendPage() {
+        changed();
+        return pageCount++;
+    }
+
+    /**
+     * Gives back a page of a value: it leaves the cache and, when {@link #directValues()}, waits in
+     * the engine's freed runs for a checkpoint (then it may be written straight into again), else
+     * goes on the free list.
+     */
+    public void freeValuePage(int pageNo) throws IOException {
+        if (!directValues()) {
+            free(pageNo);
+            return;
+        }
+        forget(pageNo);
+        directFree.accept(pageNo);
+    }
+
     /**
      * A page number to write a new page at: a free page, else a page of a free run, else one past
      * the end of the file.
