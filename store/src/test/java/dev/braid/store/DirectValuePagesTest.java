@@ -26,9 +26,14 @@ class DirectValuePagesTest {
     private static final int KEYS = 300;
 
     private static BraidOptions opts(FaultyFileSystem fs, Durability durability) {
-        // A cache that holds every tree page, so nothing but the commit writes to the log.
+        return opts(fs, durability, 0);
+    }
+
+    /** A cache that holds every tree page, so nothing but the commit writes to the log. */
+    private static BraidOptions opts(FaultyFileSystem fs, Durability durability, long directAfter) {
         return BraidOptions.builder().pageSizeBytes(1024).cacheBytes(4 << 20).durability(durability)
-                .backgroundCheckpoints(false).backgroundMerges(false).fileSystem(fs).build();
+                .backgroundCheckpoints(false).backgroundMerges(false).directValuesAfterBytes(directAfter)
+                .fileSystem(fs).build();
     }
 
     private static byte[] key(int i) {
@@ -102,6 +107,44 @@ class DirectValuePagesTest {
             assertEquals(Map.of("offset", "2"), r.committedMetadata());
             FaultTestSupport.assertContents(r, model, List.of(key(0), key(KEYS - 1)), "reopened");
             assertEquals(List.of(), r.check());
+        }
+    }
+
+    /**
+     * A transaction writes its first {@code directValuesAfterBytes} of value pages through the log
+     * (small, frequent commits are cheaper so), and only the rest straight into the page file.
+     */
+    @Test
+    void aTransactionLogsItsFirstValuePagesUpToTheThreshold() {
+        for (long after : new long[] {16L << 20, 100 << 10}) {
+            FaultyFileSystem fs = new FaultyFileSystem();
+            NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
+            Braid b = Braid.open(DIR, opts(fs, Durability.FULL, after));
+            update(b, model, 0, KEYS, 0);
+            b.commit(Map.of("offset", "0"));
+            b.checkpoint();
+            update(b, model, 0, KEYS, 1);
+            b.commit(Map.of("offset", "1"));
+            b.checkpoint();
+            long before = fs.pointCount();
+            update(b, model, 0, KEYS, 2);
+            List<String> trace = List.copyOf(fs.trace().subList((int) before, (int) fs.pointCount()));
+            String ctx = "directValuesAfterBytes " + after + ": " + trace;
+            assertTrue(count(trace, "write", "braid.log") >= 1, ctx);
+            long pageWrites = count(trace, "write", "braid.pages");
+            if (after == 16L << 20) {
+                assertEquals(0, pageWrites, ctx); // 300 KB: all of it through the log
+            } else {
+                assertTrue(pageWrites >= 1 && pageWrites <= KEYS - 100, ctx); // the first 100 pages logged
+            }
+            b.commit(Map.of("offset", "2"));
+            assertEquals(List.of(), b.check());
+            FaultyFileSystem crashed = fs.crash(CrashMode.POWER_LOSS_DROP, 0);
+            FaultTestSupport.abandon(b);
+            try (Braid r = Braid.open(DIR, opts(crashed, Durability.FULL, after))) {
+                FaultTestSupport.assertContents(r, model, List.of(key(0), key(KEYS - 1)), ctx);
+                assertEquals(List.of(), r.check());
+            }
         }
     }
 

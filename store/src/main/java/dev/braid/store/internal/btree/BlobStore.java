@@ -16,8 +16,8 @@ import java.util.function.IntConsumer;
  * index page and its CRC32C, so every page of a blob is verified by the page that points to it. A
  * leaf value of at most a page skips the index: the cell points at its one data page.
  * Freeing reads only the index pages. Blob pages are written once and never changed (a new value
- * gets new pages): a leaf value's pages straight into the page file where a free run or the end of
- * the file allows it (D7, docs/design/durability.md), other blobs through the log. A value's own page, once read and verified, is kept
+ * gets new pages): a leaf value's pages straight into the page file where the pager allows it and a free
+ * run or the end of the file has room (D7, docs/design/durability.md), other blobs through the log. A value's own page, once read and verified, is kept
  * in the cache ({@link Pager#cachedValue}: found only with the checksum its reference holds, and
  * dropped when the page is freed), so a get of a page-sized value does not read the file again. Format in
  * docs/format/page-file.md. Used by the writer (write, free) and by readers (read).
@@ -66,7 +66,10 @@ public final class BlobStore {
             ValuePages route = new ValuePages();
             return writeValue(data, pageSize, route::allocate, route::write);
         }
-        return writeValue(data, pageSize, pager::allocate, io::appendUncommitted);
+        return writeValue(data, pageSize, pager::allocate, images -> {
+            io.appendUncommitted(images);
+            pager.loggedValuePages(images.size());
+        });
     }
 
     /**

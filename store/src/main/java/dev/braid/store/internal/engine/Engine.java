@@ -74,6 +74,7 @@ public final class Engine implements StoreEngine {
         long cap = opts.cache().capacityBytes();
         this.spillLimitBytes = Math.max(cap / 2, 32L * pager.pageSize());
         this.segs = new SegmentSet(pager, storage, tree, lock.writeLock());
+        pager.setDirectValuesAfter(opts.directValuesAfterBytes());
         this.readPath = new ReadPath(tree, buffer, segs);
         this.mergeJob = new MergeJob(segs, tree, storage, new MergeJob.Host() {
             @Override

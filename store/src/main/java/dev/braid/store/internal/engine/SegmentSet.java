@@ -98,7 +98,7 @@ final class SegmentSet {
         Manifest m = loadManifest(h);
         // Recovery checkpointed and reset the log: every committed free run may be written into (S4).
         for (Run r : m.free()) {
-            free.add(r);
+            addReady(r);
         }
         for (Run r : m.reservations()) {
             free.add(r);
@@ -335,14 +335,8 @@ final class SegmentSet {
      */
     void freeTreePages(int[] pages, int count) {
         java.util.Arrays.sort(pages, 0, count);
-        int i = 0;
-        while (i < count) {
-            int j = i + 1;
-            while (j < count && pages[j] == pages[j - 1] + 1) {
-                j++;
-            }
-            freeLater(new Run(pages[i], j - i));
-            i = j;
+        for (int i = 0; i < count; i++) {
+            freeLater(new Run(pages[i], 1)); // consecutive pages join one run
         }
         changed = true;
     }
@@ -395,7 +389,7 @@ final class SegmentSet {
                 boolean logged = pg < p.run().end() && storage.loggedPageIn(new Run(pg, 1));
                 if (pg == p.run().end() || logged) {
                     if (pg > start) {
-                        free.add(new Run(start, pg - start));
+                        addReady(new Run(start, pg - start));
                         moved = true;
                     }
                     if (logged) {
@@ -409,6 +403,15 @@ final class SegmentSet {
         pending.addAll(keep);
         if (moved) {
             trimEnd();
+        }
+    }
+
+    /** A run that may be written into now; a single page is kept apart (freed values: many). */
+    private void addReady(Run r) {
+        if (r.pages() == 1) {
+            free.addSingle(r.start());
+        } else {
+            free.add(r);
         }
     }
 
@@ -455,6 +458,10 @@ final class SegmentSet {
     /** Pages of freed runs that wait for a checkpoint before they may be written into (S4). Write lock held. */
     long pagesAwaitingCheckpoint() {
         promote();
+        return pendingPages();
+    }
+
+    private long pendingPages() {
         long n = 0;
         for (Pending p : pending) {
             n += p.run().pages();
@@ -475,10 +482,7 @@ final class SegmentSet {
 
     /** Pages in free runs, ready or pending (for stats). */
     long freeRunPages() {
-        long n = free.pages();
-        for (Pending p : pending) {
-            n += p.run().pages();
-        }
+        long n = free.pages() + pendingPages();
         for (Run r : committedFree) {
             n += r.pages();
         }
@@ -487,10 +491,7 @@ final class SegmentSet {
 
     /** Every free run, ready or pending (for the integrity check). */
     List<Run> freeRuns() {
-        List<Run> out = new ArrayList<>(free.runs());
-        for (Pending p : pending) {
-            out.add(p.run());
-        }
+        List<Run> out = new ArrayList<>(freeRunsForManifest());
         out.addAll(committedFree);
         return out;
     }
@@ -564,19 +565,17 @@ final class SegmentSet {
         return moved;
     }
 
-    /** Free and pending runs, merged where adjacent (the pending ones are free as of this commit). */
+    /**
+     * Free and pending runs, merged where adjacent (the pending ones are free as of this commit), in
+     * page order ({@link FreeRuns#runsWith}: one pass, since freed values can leave hundreds of
+     * thousands of single pages and every commit that frees one writes them).
+     */
     private List<Run> freeRunsForManifest() {
-        if (pending.isEmpty()) {
-            return free.runs();
-        }
-        FreeRuns all = new FreeRuns();
-        for (Run r : free.runs()) {
-            all.add(r);
-        }
+        List<Run> waiting = new ArrayList<>(pending.size());
         for (Pending p : pending) {
-            all.add(p.run());
+            waiting.add(p.run());
         }
-        return all.runs();
+        return free.runsWith(waiting);
     }
 
     /** The reserved runs of jobs in progress (for the integrity check). */

@@ -22,13 +22,15 @@ import java.util.List;
  *   u32 bloom bytes, u32 bloom CRC32C, u8 delta known, u64 live delta, u32 + min key, u32 + max key
  * u32 reserved run count, (u32 start, u32 pages) per run,
  * [version 2] u32 free run count, (u32 start, u32 pages) per run,
+ * [version 3] u8 0 and the free runs as in version 2, or u8 1, u32 first page, u32 page count and
+ *   a bitmap of that many pages (bit i of byte i / 8, low bit first: page first + i is free),
  * u32 CRC32C of everything before it
  * </pre>
  */
 public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reservations, List<Run> free) {
     static final int MAGIC = 0x424d414e; // "BMAN"
-    /** Version written; version 1 (no free runs) is still read. */
-    static final int VERSION = 2;
+    /** Version written; versions 1 (no free runs) and 2 (free runs as a list) are still read. */
+    static final int VERSION = 3;
 
     public static final Manifest EMPTY = new Manifest(1, List.of(), List.of(), List.of());
 
@@ -60,7 +62,7 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
             o.bytes(s.maxKey());
         }
         o.runs(reservations);
-        o.runs(free);
+        o.freeRuns(free);
         byte[] body = o.b.toByteArray();
         byte[] out = java.util.Arrays.copyOf(body, body.length + 4);
         Bytes.putInt(out, body.length, Crc.of(body));
@@ -105,7 +107,7 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
                     bloomPage, bloomBytes, bloomCrc, known, delta));
         }
         List<Run> res = in.runs();
-        List<Run> free = version >= 2 ? in.runs() : List.of();
+        List<Run> free = version >= 3 ? in.freeRuns() : version == 2 ? in.runs() : List.of();
         if (in.pos != b.length - 4) {
             throw new IllegalArgumentException("manifest has trailing bytes");
         }
@@ -137,6 +139,37 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
                 i32(r.start());
                 i32(r.pages());
             }
+        }
+
+        /**
+         * Free runs (sorted, disjoint) as a list or, when that is shorter, as a bitmap of the pages
+         * from the first run's start to the last run's end: values freed one page at a time leave
+         * many one-page runs, eight bytes each in a list and a bit in a bitmap.
+         */
+        void freeRuns(List<Run> runs) {
+            if (runs.isEmpty()) {
+                b.write(0);
+                runs(runs);
+                return;
+            }
+            int first = runs.get(0).start();
+            long span = (long) runs.get(runs.size() - 1).end() - first;
+            long bitmapBytes = 8 + (span + 7) / 8;
+            if (bitmapBytes >= 4 + 8L * runs.size()) {
+                b.write(0);
+                runs(runs);
+                return;
+            }
+            byte[] bits = new byte[(int) ((span + 7) / 8)];
+            for (Run r : runs) {
+                for (int p = r.start() - first, end = r.end() - first; p < end; p++) {
+                    bits[p >>> 3] |= (byte) (1 << (p & 7));
+                }
+            }
+            b.write(1);
+            i32(first);
+            i32((int) span);
+            b.write(bits, 0, bits.length);
         }
     }
 
@@ -187,6 +220,41 @@ public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reserv
             byte[] v = java.util.Arrays.copyOfRange(b, pos, pos + n);
             pos += n;
             return v;
+        }
+
+        List<Run> freeRuns() {
+            int kind = u8();
+            if (kind == 0) {
+                return runs();
+            }
+            if (kind != 1) {
+                throw new IllegalArgumentException("manifest has an unknown encoding of free runs: " + kind);
+            }
+            int first = i32();
+            int span = i32();
+            if (first < 1 || span < 1 || (long) first + span > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("manifest holds an invalid free-page bitmap");
+            }
+            int bytes = (int) ((span + 7L) / 8);
+            need(bytes);
+            List<Run> out = new ArrayList<>();
+            int start = -1;
+            for (int i = 0; i <= span; i++) {
+                boolean set = i < span && (b[pos + (i >>> 3)] & (1 << (i & 7))) != 0;
+                if (set && start < 0) {
+                    start = i;
+                } else if (!set && start >= 0) {
+                    out.add(new Run(first + start, i - start));
+                    start = -1;
+                }
+            }
+            for (int i = span; i < bytes * 8; i++) {
+                if ((b[pos + (i >>> 3)] & (1 << (i & 7))) != 0) {
+                    throw new IllegalArgumentException("manifest's free-page bitmap has bits past its page count");
+                }
+            }
+            pos += bytes;
+            return List.copyOf(out);
         }
 
         List<Run> runs() {

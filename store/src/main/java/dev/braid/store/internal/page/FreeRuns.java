@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Free page runs that segments and tree builds may be written into (straight into the page file):
@@ -12,8 +13,32 @@ import java.util.TreeMap;
  * uses it under its write lock.
  */
 public final class FreeRuns {
-    private final TreeMap<Integer, Integer> runs = new TreeMap<>();
+    private final TreeMap<Integer, Integer> runs = new TreeMap<>(); // start -> pages
+    // pages -> starts of the runs of that length: the lowest run of at least n pages is found among
+    // the distinct lengths of n or more (few: freed values make many runs, but mostly of one page)
+    private final TreeMap<Integer, TreeSet<Integer>> bySize = new TreeMap<>();
+    // single free pages kept apart, unmerged: freed values leave hundreds of thousands of them,
+    // which would cost two tree insertions each and are only ever taken one at a time
+    private int[] singles = new int[64];
+    private int singleCount;
     private long pages;
+
+    /**
+     * Adds one free page as a single, without merging it with its neighbours (it must not be free
+     * already; {@link #runsWith} finds overlaps). {@link #takeFirstPage} hands singles out first.
+     */
+    public void addSingle(int page) {
+        if (singleCount == singles.length) {
+            singles = java.util.Arrays.copyOf(singles, singleCount * 2);
+        }
+        singles[singleCount++] = page;
+        pages++;
+    }
+
+    /** Single pages held apart from the runs. */
+    public int singles() {
+        return singleCount;
+    }
 
     /** Adds {@code run}, which must not overlap a run already held; merges it with adjacent ones. */
     public void add(Run run) {
@@ -30,12 +55,39 @@ public final class FreeRuns {
         pages += run.pages();
         if (below != null && below.getKey() + below.getValue() == start) {
             start = below.getKey();
-            runs.remove(start);
+            remove(start, below.getValue());
         }
         if (above != null && above.getKey() == end) {
-            end += runs.remove(above.getKey());
+            end += above.getValue();
+            remove(above.getKey(), above.getValue());
         }
-        runs.put(start, end - start);
+        put(start, end - start);
+    }
+
+    private void put(int start, int n) {
+        runs.put(start, n);
+        bySize.computeIfAbsent(n, k -> new TreeSet<>()).add(start);
+    }
+
+    private void remove(int start, int n) {
+        runs.remove(start);
+        TreeSet<Integer> starts = bySize.get(n);
+        starts.remove(start);
+        if (starts.isEmpty()) {
+            bySize.remove(n);
+        }
+    }
+
+    /** The start of the lowest run of at least {@code n} pages, or -1 when there is none. */
+    private int lowestOfAtLeast(int n) {
+        int best = -1;
+        for (TreeSet<Integer> starts : bySize.tailMap(n, true).values()) {
+            int s = starts.first();
+            if (best < 0 || s < best) {
+                best = s;
+            }
+        }
+        return best;
     }
 
     /**
@@ -45,30 +97,24 @@ public final class FreeRuns {
      * least {@code min}; null when no run holds {@code min} pages.
      */
     public Run take(int min, int want) {
-        Map.Entry<Integer, Integer> fit = null;
-        Map.Entry<Integer, Integer> largest = null;
-        for (Map.Entry<Integer, Integer> e : runs.entrySet()) {
-            int n = e.getValue();
-            if (n >= want && fit == null) {
-                fit = e;
-            }
-            if (n >= min && (largest == null || n > largest.getValue())) {
-                largest = e;
-            }
+        int fit = lowestOfAtLeast(want);
+        if (fit >= 0) {
+            return takeFront(fit, runs.get(fit), want);
         }
-        Map.Entry<Integer, Integer> from = fit != null ? fit : largest;
-        if (from == null) {
+        Map.Entry<Integer, TreeSet<Integer>> largest = bySize.lastEntry();
+        if (largest == null || largest.getKey() < min) {
             return null;
         }
-        return takeFront(from.getKey(), from.getValue(), want);
+        int start = largest.getValue().first();
+        return takeFront(start, largest.getKey(), want);
     }
 
     /** Takes up to {@code want} pages from the start of the run {@code [start, start + have)}. */
     private Run takeFront(int start, int have, int want) {
         int n = Math.min(have, want);
-        runs.remove(start);
+        remove(start, have);
         if (have > n) {
-            runs.put(start + n, have - n);
+            put(start + n, have - n);
         }
         pages -= n;
         return new Run(start, n);
@@ -79,33 +125,37 @@ public final class FreeRuns {
      * {@code min} (filling the holes at the front of the file in order); null when none does.
      */
     public Run takeLowest(int min, int want) {
-        for (Map.Entry<Integer, Integer> e : runs.entrySet()) {
-            if (e.getValue() >= min) {
-                // key and value read before the removal: TreeMap may reuse the entry object
-                return takeFront(e.getKey(), e.getValue(), want);
+        int start = lowestOfAtLeast(Math.max(1, min));
+        return start < 0 ? null : takeFront(start, runs.get(start), want);
+    }
+
+    /** The lowest free page, or 0 when there is none. */
+    public int lowestPage() {
+        int low = runs.isEmpty() ? 0 : runs.firstKey();
+        for (int i = 0; i < singleCount; i++) {
+            if (low == 0 || singles[i] < low) {
+                low = singles[i];
             }
         }
-        return null;
+        return low;
     }
 
-    /** The first page of the lowest run, or 0 when there is none. */
-    public int lowestPage() {
-        return runs.isEmpty() ? 0 : runs.firstKey();
-    }
-
-    /** Takes the first page of the lowest run, or returns 0 when there is none. */
+    /**
+     * Takes a single page: the single added last, else the first page of the lowest run; returns 0
+     * when there is none.
+     */
     public int takeFirstPage() {
+        if (singleCount > 0) {
+            pages--;
+            return singles[--singleCount];
+        }
         Map.Entry<Integer, Integer> first = runs.firstEntry();
         if (first == null) {
             return 0;
         }
         int start = first.getKey();
         int n = first.getValue();
-        runs.remove(start);
-        if (n > 1) {
-            runs.put(start + 1, n - 1);
-        }
-        pages--;
+        takeFront(start, n, 1);
         return start;
     }
 
@@ -118,14 +168,21 @@ public final class FreeRuns {
         if (last == null || last.getKey() + last.getValue() != end) {
             return null;
         }
-        runs.remove(last.getKey());
-        pages -= last.getValue();
-        return new Run(last.getKey(), last.getValue());
+        int start = last.getKey();
+        int n = last.getValue();
+        remove(start, n);
+        pages -= n;
+        return new Run(start, n);
     }
 
-    /** Pages held in runs that start below {@code page}. */
+    /** Pages held that lie below {@code page}. */
     public long pagesBelow(int page) {
         long n = 0;
+        for (int i = 0; i < singleCount; i++) {
+            if (singles[i] < page) {
+                n++;
+            }
+        }
         for (Map.Entry<Integer, Integer> e : runs.headMap(page).entrySet()) {
             n += Math.min(e.getValue(), page - e.getKey());
         }
@@ -138,15 +195,62 @@ public final class FreeRuns {
     }
 
     public boolean isEmpty() {
-        return runs.isEmpty();
+        return runs.isEmpty() && singleCount == 0;
     }
 
-    /** The runs, in page order. */
+    /** The runs, singles included, in page order, adjacent ones merged. */
     public List<Run> runs() {
-        List<Run> out = new ArrayList<>(runs.size());
+        return runsWith(List.of());
+    }
+
+    /**
+     * The runs, singles included, together with {@code extra} (disjoint from them), in page order
+     * and merged where adjacent: built through a bitmap of the pages, so hundreds of thousands of
+     * singles cost a pass, not a sort. Throws {@link IllegalStateException} when a page is held
+     * twice.
+     */
+    public List<Run> runsWith(List<Run> extra) {
+        if (singleCount == 0 && extra.isEmpty()) {
+            List<Run> out = new ArrayList<>(runs.size());
+            for (Map.Entry<Integer, Integer> e : runs.entrySet()) {
+                out.add(new Run(e.getKey(), e.getValue()));
+            }
+            return out;
+        }
+        int end = runs.isEmpty() ? 0 : runs.lastKey() + runs.lastEntry().getValue();
+        for (int i = 0; i < singleCount; i++) {
+            end = Math.max(end, singles[i] + 1);
+        }
+        for (Run r : extra) {
+            end = Math.max(end, r.end());
+        }
+        long[] bits = new long[(end + 63) >>> 6];
         for (Map.Entry<Integer, Integer> e : runs.entrySet()) {
-            out.add(new Run(e.getKey(), e.getValue()));
+            mark(bits, e.getKey(), e.getKey() + e.getValue());
+        }
+        for (int i = 0; i < singleCount; i++) {
+            mark(bits, singles[i], singles[i] + 1);
+        }
+        for (Run r : extra) {
+            mark(bits, r.start(), r.end());
+        }
+        List<Run> out = new ArrayList<>();
+        java.util.BitSet set = java.util.BitSet.valueOf(bits);
+        for (int i = set.nextSetBit(0); i >= 0; ) {
+            int stop = set.nextClearBit(i);
+            out.add(new Run(i, stop - i));
+            i = stop == end ? -1 : set.nextSetBit(stop);
         }
         return out;
+    }
+
+    private static void mark(long[] bits, int from, int to) {
+        for (int p = from; p < to; p++) {
+            long bit = 1L << p;
+            if ((bits[p >>> 6] & bit) != 0) {
+                throw new IllegalStateException("page " + p + " is free twice");
+            }
+            bits[p >>> 6] |= bit;
+        }
     }
 }

@@ -178,13 +178,28 @@ public final class Pager {
         this.directFree = freed;
     }
 
+    private int directAfterPages;
+    private int loggedValuePages; // value pages the open transaction wrote through the log
+
+    /** Value pages a transaction writes through the log before it writes them straight in. */
+    public void setDirectValuesAfter(long bytes) {
+        this.directAfterPages = (int) Math.min(Integer.MAX_VALUE, (bytes + pageSize - 1) / pageSize);
+    }
+
+    /** Counts value pages written through the log by the open transaction. */
+    public void loggedValuePages(int pages) {
+        loggedValuePages += pages;
+    }
+
     /**
      * Whether value pages are written straight into the page file ({@link #takeDirectPage}): when
-     * the engine provides direct pages, and not under a recorded write (records describe page
-     * changes of the log's kind, and their commits keep the free runs as they are).
+     * the engine provides direct pages, the open transaction has written its first
+     * {@code directValuesAfterBytes} of value pages through the log (a small transaction is cheaper
+     * logged), and not under a recorded write (records describe page changes of the log's kind, and
+     * their commits keep the free runs as they are).
      */
     public boolean directValues() {
-        return directFree != null && !recording;
+        return directFree != null && !recording && loggedValuePages >= directAfterPages;
     }
 
     /**
@@ -444,6 +459,7 @@ public final class Pager {
     /** After a commit: every transaction page is now clean and committed. */
     public void committed() {
         unrecorded = false;
+        loggedValuePages = 0;
         for (Page p : dirty.values()) {
             p.dirty = false;
         }

@@ -57,7 +57,21 @@ class ManifestTest {
         for (int i = 0; i < reservations; i++) {
             res.add(new Run(1 + rnd.nextInt(1 << 30), 1 + rnd.nextInt(1 << 20)));
         }
-        return new Manifest(nextId, segs, res, res.isEmpty() ? List.of() : List.of(new Run(900_000, 3), new Run(900_010, 1)));
+        List<Run> free = res.isEmpty() ? List.of() : rnd.nextBoolean() ? List.of(new Run(900_000, 3), new Run(900_010, 1))
+                : fragmented(rnd, 1 + rnd.nextInt(300));
+        return new Manifest(nextId, segs, res, free);
+    }
+
+    /** Free runs as freed values leave them: many short ones, sorted, disjoint, never adjacent. */
+    static List<Run> fragmented(Random rnd, int n) {
+        List<Run> out = new ArrayList<>();
+        int page = 1 + rnd.nextInt(1000);
+        for (int i = 0; i < n; i++) {
+            int len = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(40) : 1;
+            out.add(new Run(page, len));
+            page += len + 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 300);
+        }
+        return out;
     }
 
     static void assertSameManifest(Manifest a, Manifest b) {
@@ -97,20 +111,56 @@ class ManifestTest {
     }
 
     @Test
-    void readsVersionOneWithoutFreeRuns() {
+    void readsVersionsOneAndTwo() {
         Manifest m = randomManifest(new Random(3), 4, 2);
+        Manifest withFree = new Manifest(m.nextId(), m.segments(), m.reservations(),
+                List.of(new Run(1_000, 3), new Run(900_010, 1))); // far apart: a list is shorter than a bitmap
+        byte[] v3 = withFree.encode();
+        int freeAt = v3.length - 4 - (1 + 4 + 16); // kind byte, run count, two runs, then the CRC
+        assertEquals(0, v3[freeAt], "two runs are written as a list");
+        // version 2: the same bytes without the kind byte of the free runs
+        byte[] v2 = new byte[v3.length - 1];
+        System.arraycopy(v3, 0, v2, 0, freeAt);
+        System.arraycopy(v3, freeAt + 1, v2, freeAt, v3.length - freeAt - 1);
+        assertSameManifest(withFree, Manifest.decode(withVersion(v2, 2)));
+        // version 1: no free runs at all
+        byte[] v1 = Arrays.copyOf(v3, freeAt + 4);
         Manifest noFree = new Manifest(m.nextId(), m.segments(), m.reservations(), List.of());
-        byte[] v2 = noFree.encode();
-        // version 1: the same bytes without the free-run count (the last field before the CRC)
-        byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 4);
-        dev.braid.store.internal.format.Bytes.putInt(v1, 4, 1);
-        dev.braid.store.internal.format.Bytes.putInt(v1, v1.length - 4,
-                dev.braid.store.internal.format.Crc.of(v1, 0, v1.length - 4));
-        assertSameManifest(noFree, Manifest.decode(v1));
-        dev.braid.store.internal.format.Bytes.putInt(v1, 4, 3);
-        dev.braid.store.internal.format.Bytes.putInt(v1, v1.length - 4,
-                dev.braid.store.internal.format.Crc.of(v1, 0, v1.length - 4));
-        expectIae(v1, "version 3");
+        assertSameManifest(noFree, Manifest.decode(withVersion(v1, 1)));
+        expectIae(withVersion(v3.clone(), 4), "version 4");
+    }
+
+    private static byte[] withVersion(byte[] b, int version) {
+        Bytes.putInt(b, 4, version);
+        Bytes.putInt(b, b.length - 4, Crc.of(b, 0, b.length - 4));
+        return b;
+    }
+
+    @Test
+    void manyShortFreeRunsAreWrittenAsABitmap() {
+        Random rnd = new Random(SegTestSupport.seed(93));
+        for (int t = 0; t < 50; t++) {
+            List<Run> free = fragmented(rnd, 1 + rnd.nextInt(20_000));
+            Manifest m = new Manifest(7, List.of(), List.of(), free);
+            byte[] enc = m.encode();
+            long span = free.get(free.size() - 1).end() - free.get(0).start();
+            assertTrue(enc.length <= 40 + Math.min(8L * free.size(), (span + 7) / 8 + 8),
+                    free.size() + " runs over " + span + " pages took " + enc.length + " bytes");
+            assertSameManifest(m, Manifest.decode(enc));
+        }
+        // 10,000 one-page runs, every other page: 2,500 bytes of bitmap instead of 80,000 of list
+        List<Run> alternate = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            alternate.add(new Run(100 + 2 * i, 1));
+        }
+        byte[] enc = new Manifest(7, List.of(), List.of(), alternate).encode();
+        assertTrue(enc.length < 2_600, "bitmap of 20,000 pages: " + enc.length + " bytes");
+        assertEquals(alternate, Manifest.decode(enc).free());
+        // a bit set past the bitmap's page count is refused
+        byte[] bad = enc.clone();
+        int spanAt = bad.length - 4 - 2_500 - 4;
+        Bytes.putInt(bad, spanAt, Bytes.getInt(bad, spanAt) - 1);
+        expectIae(withVersion(bad, 3), "a free page past the bitmap's count");
     }
 
     private static void expectIae(byte[] b, String what) {

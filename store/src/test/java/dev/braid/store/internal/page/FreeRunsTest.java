@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** {@link FreeRuns} against a bit-set model: adds, takes, merging of neighbours, the end of the file. */
+/**
+ * {@link FreeRuns} against a bit-set model: adds, each kind of take (the run each must pick worked out
+ * by a scan of the model), merging of neighbours, the end of the file.
+ */
 class FreeRunsTest {
     @Test
     void matchesABitSetModel() {
@@ -32,12 +35,19 @@ class FreeRunsTest {
                 } else {
                     int min = 1 + rnd.nextInt(50);
                     int want = min + rnd.nextInt(100);
-                    Run r = runs.take(min, want);
-                    int longest = longestRun(model);
-                    if (r == null) {
-                        assertTrue(longest < min, "a run of " + longest + " pages was there for min " + min);
-                    } else {
-                        assertTrue(r.pages() >= min && r.pages() <= want, r + " for " + min + "/" + want);
+                    int kind = rnd.nextInt(4);
+                    Run expected = kind == 0 ? expectedTake(model, min, want)
+                            : kind == 1 ? expectedLowest(model, min, want)
+                            : kind == 2 ? expectedLowest(model, 1, 1) : null;
+                    Run r = kind == 0 ? runs.take(min, want)
+                            : kind == 1 ? runs.takeLowest(min, want)
+                            : kind == 2 ? firstPage(runs.takeFirstPage()) : runs.takeEndingAt(model.length());
+                    if (kind == 3) {
+                        int start = model.isEmpty() ? 0 : model.previousClearBit(model.length() - 1) + 1;
+                        expected = model.isEmpty() ? null : new Run(start, model.length() - start);
+                    }
+                    assertEquals(expected, r, "kind " + kind + ", min " + min + ", want " + want + ", seed " + seed);
+                    if (r != null) {
                         assertEquals(r.pages(), model.get(r.start(), r.end()).cardinality(), "taken pages were free");
                         model.clear(r.start(), r.end());
                     }
@@ -73,6 +83,32 @@ class FreeRunsTest {
     }
 
     @Test
+    void singlesAreKeptApartAndListedWithTheRuns() {
+        FreeRuns runs = new FreeRuns();
+        runs.add(new Run(10, 5));
+        runs.addSingle(9);
+        runs.addSingle(30);
+        runs.addSingle(4);
+        assertEquals(8, runs.pages());
+        assertEquals(3, runs.singles());
+        assertEquals(4, runs.lowestPage());
+        assertEquals(7, runs.pagesBelow(15)); // 4, 9, and 10..14
+        // listed in page order, merged with the runs and with extra runs they touch
+        assertEquals(List.of(new Run(4, 1), new Run(9, 6), new Run(30, 1)), runs.runs());
+        assertEquals(List.of(new Run(4, 1), new Run(9, 6), new Run(20, 1), new Run(30, 2)),
+                runs.runsWith(List.of(new Run(31, 1), new Run(20, 1))));
+        assertThrows(IllegalStateException.class, () -> runs.runsWith(List.of(new Run(12, 1))), "page 12 twice");
+        // a run of several pages is not taken from singles; single pages are, the last added first
+        assertEquals(new Run(10, 5), runs.take(2, 5));
+        assertEquals(4, runs.takeFirstPage());
+        assertEquals(30, runs.takeFirstPage());
+        assertEquals(9, runs.takeFirstPage());
+        assertEquals(0, runs.takeFirstPage());
+        assertTrue(runs.isEmpty());
+        assertEquals(0, runs.pages());
+    }
+
+    @Test
     void takesTheRunAtTheEndOfTheFile() {
         FreeRuns runs = new FreeRuns();
         runs.add(new Run(5, 5));
@@ -84,13 +120,42 @@ class FreeRunsTest {
         assertTrue(runs.isEmpty());
     }
 
-    private static int longestRun(BitSet b) {
-        int best = 0;
+    private static Run firstPage(int page) {
+        return page == 0 ? null : new Run(page, 1);
+    }
+
+    /** The runs of a model, in page order. */
+    private static List<Run> modelRuns(BitSet b) {
+        List<Run> out = new java.util.ArrayList<>();
         for (int i = b.nextSetBit(0); i >= 0; ) {
             int end = b.nextClearBit(i);
-            best = Math.max(best, end - i);
+            out.add(new Run(i, end - i));
             i = b.nextSetBit(end);
         }
-        return best;
+        return out;
+    }
+
+    /** What take should return, worked out by a scan of the model. */
+    private static Run expectedTake(BitSet b, int min, int want) {
+        Run largest = null;
+        for (Run r : modelRuns(b)) {
+            if (r.pages() >= want) {
+                return new Run(r.start(), want);
+            }
+            if (r.pages() >= min && (largest == null || r.pages() > largest.pages())) {
+                largest = r;
+            }
+        }
+        return largest;
+    }
+
+    /** What takeLowest should return, worked out by a scan of the model. */
+    private static Run expectedLowest(BitSet b, int min, int want) {
+        for (Run r : modelRuns(b)) {
+            if (r.pages() >= min) {
+                return new Run(r.start(), Math.min(want, r.pages()));
+            }
+        }
+        return null;
     }
 }
