@@ -24,8 +24,10 @@ public final class FreeRuns {
     private long pages;
 
     /**
-     * Adds one free page as a single, without merging it with its neighbours (it must not be free
-     * already; {@link #runsWith} finds overlaps). {@link #takeFirstPage} hands singles out first.
+     * Adds one free page as a single, kept apart until the next take merges all singles into the
+     * runs at once, sorted (it must not be free already; {@link #runsWith} and that merge find
+     * overlaps). Promoting hundreds of thousands of freed values one by one cost two tree
+     * insertions each.
      */
     public void addSingle(int page) {
         if (singleCount == singles.length) {
@@ -64,6 +66,26 @@ public final class FreeRuns {
         put(start, end - start);
     }
 
+    /** Merges the singles into the runs: sorted, consecutive ones as one run. */
+    private void absorbSingles() {
+        if (singleCount == 0) {
+            return;
+        }
+        int[] s = java.util.Arrays.copyOf(singles, singleCount);
+        java.util.Arrays.sort(s);
+        pages -= singleCount; // add counts them again
+        singleCount = 0;
+        int i = 0;
+        while (i < s.length) {
+            int j = i + 1;
+            while (j < s.length && s[j] == s[j - 1] + 1) {
+                j++;
+            }
+            add(new Run(s[i], j - i));
+            i = j;
+        }
+    }
+
     private void put(int start, int n) {
         runs.put(start, n);
         bySize.computeIfAbsent(n, k -> new TreeSet<>()).add(start);
@@ -97,6 +119,7 @@ public final class FreeRuns {
      * least {@code min}; null when no run holds {@code min} pages.
      */
     public Run take(int min, int want) {
+        absorbSingles();
         int fit = lowestOfAtLeast(want);
         if (fit >= 0) {
             return takeFront(fit, runs.get(fit), want);
@@ -125,6 +148,7 @@ public final class FreeRuns {
      * {@code min} (filling the holes at the front of the file in order); null when none does.
      */
     public Run takeLowest(int min, int want) {
+        absorbSingles();
         int start = lowestOfAtLeast(Math.max(1, min));
         return start < 0 ? null : takeFront(start, runs.get(start), want);
     }
@@ -140,15 +164,9 @@ public final class FreeRuns {
         return low;
     }
 
-    /**
-     * Takes a single page: the single added last, else the first page of the lowest run; returns 0
-     * when there is none.
-     */
+    /** Takes the lowest free page, or returns 0 when there is none. */
     public int takeFirstPage() {
-        if (singleCount > 0) {
-            pages--;
-            return singles[--singleCount];
-        }
+        absorbSingles();
         Map.Entry<Integer, Integer> first = runs.firstEntry();
         if (first == null) {
             return 0;
@@ -164,6 +182,7 @@ public final class FreeRuns {
      * that the file's page count can shrink instead of keeping free pages at its end.
      */
     public Run takeEndingAt(int end) {
+        absorbSingles();
         Map.Entry<Integer, Integer> last = runs.lastEntry();
         if (last == null || last.getKey() + last.getValue() != end) {
             return null;

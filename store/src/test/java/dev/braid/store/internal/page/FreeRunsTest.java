@@ -98,11 +98,12 @@ class FreeRunsTest {
         assertEquals(List.of(new Run(4, 1), new Run(9, 6), new Run(20, 1), new Run(30, 2)),
                 runs.runsWith(List.of(new Run(31, 1), new Run(20, 1))));
         assertThrows(IllegalStateException.class, () -> runs.runsWith(List.of(new Run(12, 1))), "page 12 twice");
-        // a run of several pages is not taken from singles; single pages are, the last added first
-        assertEquals(new Run(10, 5), runs.take(2, 5));
+        // a take merges the singles into the runs first: 9 joins 10..14
+        assertEquals(new Run(9, 5), runs.take(2, 5));
+        assertEquals(0, runs.singles());
         assertEquals(4, runs.takeFirstPage());
+        assertEquals(14, runs.takeFirstPage());
         assertEquals(30, runs.takeFirstPage());
-        assertEquals(9, runs.takeFirstPage());
         assertEquals(0, runs.takeFirstPage());
         assertTrue(runs.isEmpty());
         assertEquals(0, runs.pages());
