@@ -65,7 +65,12 @@ class DirectValuePagesTest {
      * after each commit: the first values' pages are free runs now, ready to be written into.
      */
     private static Braid prepared(FaultyFileSystem fs, NavigableMap<byte[], byte[]> model, Durability durability) {
-        Braid b = Braid.open(DIR, opts(fs, durability));
+        return prepared(fs, model, durability, 0);
+    }
+
+    private static Braid prepared(FaultyFileSystem fs, NavigableMap<byte[], byte[]> model, Durability durability,
+            long directAfter) {
+        Braid b = Braid.open(DIR, opts(fs, durability, directAfter));
         update(b, model, 0, KEYS, 0);
         b.commit(Map.of("offset", "0"));
         b.checkpoint();
@@ -119,13 +124,7 @@ class DirectValuePagesTest {
         for (long after : new long[] {16L << 20, 100 << 10}) {
             FaultyFileSystem fs = new FaultyFileSystem();
             NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
-            Braid b = Braid.open(DIR, opts(fs, Durability.FULL, after));
-            update(b, model, 0, KEYS, 0);
-            b.commit(Map.of("offset", "0"));
-            b.checkpoint();
-            update(b, model, 0, KEYS, 1);
-            b.commit(Map.of("offset", "1"));
-            b.checkpoint();
+            Braid b = prepared(fs, model, Durability.FULL, after);
             long before = fs.pointCount();
             update(b, model, 0, KEYS, 2);
             List<String> trace = List.copyOf(fs.trace().subList((int) before, (int) fs.pointCount()));
