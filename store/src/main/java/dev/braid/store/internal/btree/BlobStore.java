@@ -16,10 +16,11 @@ import java.util.function.IntConsumer;
  * index page and its CRC32C, so every page of a blob is verified by the page that points to it. A
  * leaf value of at most a page skips the index: the cell points at its one data page.
  * Freeing reads only the index pages. Blob pages are written once and never changed (a new value
- * gets new pages): a leaf value's pages straight into the page file where the pager allows it and a free
- * run or the end of the file has room (D7, docs/design/durability.md), other blobs through the log. A value's own page, once read and verified, is kept
- * in the cache ({@link Pager#cachedValue}: found only with the checksum its reference holds, and
- * dropped when the page is freed), so a get of a page-sized value does not read the file again. Format in
+ * gets new pages): a leaf value's pages straight into the page file where the pager allows it and
+ * a free run or the end of the file has room (D7, docs/design/durability.md), other blobs through
+ * the log. A value's own page, once read and verified, is kept in the cache
+ * ({@link Pager#cachedValue}: found only with the checksum its reference holds, and dropped when
+ * the page is freed), so a get of a page-sized value does not read the file again. Format in
  * docs/format/page-file.md. Used by the writer (write, free) and by readers (read).
  */
 public final class BlobStore {
@@ -233,27 +234,28 @@ public final class BlobStore {
 
     /** Returns every page of a blob to the free list. */
     public void free(BlobRef ref) throws IOException {
-        List<Integer> pages = new ArrayList<>();
-        walk(ref, (p, crc) -> pages.add(p), pages::add);
-        for (int p : pages) {
-            pager.free(p);
-        }
+        freeEach(ref, pager::free);
     }
 
     /**
      * Frees a leaf value's blob ({@link #writeValue}): its pages go where {@link Pager#freeValuePage}
-     * sends them. A one-page value is freed without reading it.
+     * sends them.
      */
     public void freeValue(BlobRef ref) throws IOException {
-        if (ref.direct()) {
-            walk(ref, (p, crc) -> { }, null); // checks the reference as free does
-            pager.freeValuePage(ref.page());
-            return;
-        }
+        freeEach(ref, pager::freeValuePage);
+    }
+
+    /** Takes a page being freed. */
+    @FunctionalInterface
+    private interface PageFree {
+        void free(int page) throws IOException;
+    }
+
+    private void freeEach(BlobRef ref, PageFree how) throws IOException {
         List<Integer> pages = new ArrayList<>();
         walk(ref, (p, crc) -> pages.add(p), pages::add);
         for (int p : pages) {
-            pager.freeValuePage(p);
+            how.free(p);
         }
     }
 

@@ -143,23 +143,30 @@ final class Storage implements PageIo {
      */
     @Override
     public void writeDirect(List<Image> images) throws IOException {
-        int i = 0;
-        while (i < images.size()) {
-            int j = i + 1;
-            while (j < images.size() && images.get(j).pageNo() == images.get(j - 1).pageNo() + 1) {
-                j++;
+        writeImages(images);
+        writeBehind.wrote((long) images.size() * pageSize);
+    }
+
+    /** Writes images into the page file, consecutive pages (up to 256) in one write. */
+    private void writeImages(List<Image> images) throws IOException {
+        int runStart = -1;
+        int runLen = 0;
+        byte[] run = null;
+        for (Image img : images) {
+            if (runLen > 0 && (img.pageNo() != runStart + runLen || runLen == 256)) {
+                writeRun(runStart, run, runLen);
+                runLen = 0;
             }
-            if (j == i + 1) {
-                Image img = images.get(i);
-                writeDirect(img.pageNo(), img.bytes(), 0, 1);
-            } else {
-                byte[] run = new byte[(j - i) * pageSize];
-                for (int k = i; k < j; k++) {
-                    System.arraycopy(images.get(k).bytes(), 0, run, (k - i) * pageSize, pageSize);
-                }
-                writeDirect(images.get(i).pageNo(), run, 0, j - i);
+            if (runLen == 0) {
+                runStart = img.pageNo();
+                run = run == null ? new byte[Math.min(256, images.size()) * pageSize] : run;
             }
-            i = j;
+            System.arraycopy(img.bytes(), 0, run, runLen * pageSize, pageSize);
+            runLen++;
+            freshUnsynced = true;
+        }
+        if (runLen > 0) {
+            writeRun(runStart, run, runLen);
         }
     }
 
@@ -205,28 +212,12 @@ final class Storage implements PageIo {
      */
     private List<Image> writeFresh(List<Image> images) throws IOException {
         List<Image> logged = new ArrayList<>(images.size());
-        int runStart = -1;
-        int runLen = 0;
-        byte[] run = null;
+        List<Image> fresh = new ArrayList<>();
         for (Image img : images) {
-            if (img.pageNo() < committedPageCount || img.pageNo() == 0) {
-                logged.add(img);
-                continue;
-            }
-            if (runLen > 0 && (img.pageNo() != runStart + runLen || runLen == 256)) {
-                writeRun(runStart, run, runLen);
-                runLen = 0;
-            }
-            if (runLen == 0) {
-                runStart = img.pageNo();
-                run = run == null ? new byte[256 * pageSize] : run;
-            }
-            System.arraycopy(img.bytes(), 0, run, runLen * pageSize, pageSize);
-            runLen++;
-            freshUnsynced = true;
+            (img.pageNo() < committedPageCount || img.pageNo() == 0 ? logged : fresh).add(img);
         }
-        if (runLen > 0) {
-            writeRun(runStart, run, runLen);
+        if (!fresh.isEmpty()) {
+            writeImages(fresh);
         }
         return logged;
     }

@@ -17,8 +17,8 @@ public final class FreeRuns {
     // pages -> starts of the runs of that length: the lowest run of at least n pages is found among
     // the distinct lengths of n or more (few: freed values make many runs, but mostly of one page)
     private final TreeMap<Integer, TreeSet<Integer>> bySize = new TreeMap<>();
-    // single free pages kept apart, unmerged: freed values leave hundreds of thousands of them,
-    // which would cost two tree insertions each and are only ever taken one at a time
+    // single free pages collected apart and merged into the runs in one sorted pass at the next
+    // take: freed values leave hundreds of thousands of them, promoted one at a time
     private int[] singles = new int[64];
     private int singleCount;
     private long pages;
@@ -26,8 +26,7 @@ public final class FreeRuns {
     /**
      * Adds one free page as a single, kept apart until the next take merges all singles into the
      * runs at once, sorted (it must not be free already; {@link #runsWith} and that merge find
-     * overlaps). Promoting hundreds of thousands of freed values one by one cost two tree
-     * insertions each.
+     * overlaps).
      */
     public void addSingle(int page) {
         if (singleCount == singles.length) {
