@@ -16,7 +16,8 @@ import java.util.stream.Stream;
  * {@code sleepMs} &gt; 0 every other round from the fourth on follows a sleep (memory the last round
  * freed may go back to the host of a VM meanwhile).
  *
- * <p>Arguments: records rounds sleepMs [budgetBytes, default 1 GiB] [directory, default /tmp].
+ * <p>Arguments: records rounds sleepMs [budgetBytes, default 1 GiB] [directory, default /tmp]
+ * [valueBytes, default 100].
  */
 public final class RestoreLoop {
     private RestoreLoop() {
@@ -28,11 +29,12 @@ public final class RestoreLoop {
         long sleepMs = Long.parseLong(args[2]);
         long budget = args.length > 3 ? Long.parseLong(args[3]) : 1L << 30;
         Path parent = Path.of(args.length > 4 ? args[4] : "/tmp");
-        byte[] v = new byte[100];
+        byte[] v = new byte[args.length > 5 ? Integer.parseInt(args[5]) : 100];
         for (int r = 0; r < rounds; r++) {
             Path dir = Files.createTempDirectory(parent, "restoreloop");
             long t0 = System.nanoTime();
             long tc;
+            dev.braid.store.BraidStats st;
             try (Braid b = Braid.open(dir, BraidOptions.builder().cacheBytes(budget).build())) {
                 WriteBatch wb = new WriteBatch().unlogged();
                 for (int i = 0; i < records; i++) {
@@ -48,10 +50,13 @@ public final class RestoreLoop {
                 b.commit(Map.of("offset", "1"));
                 b.finishMerges();
                 b.commit(Map.of("offset", "2"));
+                st = b.stats();
             }
             long t1 = System.nanoTime();
-            System.out.printf("round %d: %,.0f records/s (ingest %.2f s, commit, build and merges %.2f s)%n", r,
-                    records / ((t1 - t0) / 1e9), (tc - t0) / 1e9, (t1 - tc) / 1e9);
+            System.out.printf("round %d: %,.0f records/s (ingest %.2f s, commit, build and merges %.2f s);"
+                            + " %,d bytes written a record, %d merges, page file %,d MiB with %,d free pages%n", r,
+                    records / ((t1 - t0) / 1e9), (tc - t0) / 1e9, (t1 - tc) / 1e9, st.bytesWritten() / records,
+                    st.merges(), st.pageFileBytes() >> 20, st.freePages());
             try (Stream<Path> s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }

@@ -33,7 +33,9 @@ final class BufferedWrites {
     private final boolean treeWritesBuffered; // WriteMode.MERGE_TREE
     private final RecordLog records; // null: record commits are off
     private boolean unlogged; // the buffer holds writes of an unlogged batch: it must become a segment
+    private boolean unloggedBatch; // an unlogged batch is being applied
     private long nextGrowthCheck; // buffer bytes at which growth is looked at again
+    private boolean restoreBelow; // every segment is a flushed restore buffer (see mayGrow)
 
     /**
      * @param limitBytes buffer size at which it is flushed as a segment
@@ -60,9 +62,13 @@ final class BufferedWrites {
         this.spillLimitBytes = spillLimitBytes;
     }
 
-    /** The writes of the batch being applied are unlogged. */
-    void markUnlogged() {
-        unlogged = true;
+    /**
+     * A batch of writes begins, unlogged or not ({@code false} also when it ends): the buffer then
+     * holds unlogged writes, and so does a buffer that a flush empties in the middle of the batch.
+     */
+    void startBatch(boolean unloggedWrites) {
+        unloggedBatch = unloggedWrites;
+        unlogged |= unloggedWrites;
     }
 
     /**
@@ -119,15 +125,16 @@ final class BufferedWrites {
 
     /**
      * Whether a buffer past its limit may grow on: it holds unlogged writes with nothing below them
-     * (an empty tree, no segment: a restore into a new store), is below {@code growLimitBytes}, and
-     * the writes buffered in the whole memory budget (shared by the stores of a JVM) leave half of
-     * it. A restore that fits is then built straight into the tree at commit ({@link DirectBuild}:
-     * its data written once). One that does not fit writes one large segment and continues with
-     * buffers of the usual size: large flushes cost more a record (their records lie scattered over
-     * more memory), and the last one would be flushed by the commit itself.
+     * but earlier buffers of the same kind (an empty tree, and no segment or only flushed restore
+     * buffers: a restore into a new store), is below {@code growLimitBytes}, and the writes buffered
+     * in the whole memory budget (shared by the stores of a JVM) leave half of it. A restore that
+     * fits is then built straight into the tree at commit ({@link DirectBuild}: its data written
+     * once). One that does not fit is written as a few segments as large as the budget allows, which
+     * the merge job folds into the tree at once: with buffers of the usual size, a restore of large
+     * values would become many small segments whose merges copy every value again before the fold.
      */
     private boolean mayGrow() {
-        return unlogged && buffer.bytes() < growLimitBytes && tree.count() == 0 && segs.isEmpty()
+        return unlogged && buffer.bytes() < growLimitBytes && tree.count() == 0 && (segs.isEmpty() || restoreBelow)
                 && !mergeJob.treeFrozen()
                 && pager.cache().headroomBytes() >= pager.cache().capacityBytes() - restoreShareOf(pager.cache().capacityBytes());
     }
@@ -142,11 +149,18 @@ final class BufferedWrites {
         }
         long t0 = System.nanoTime();
         long charged = buffer.bytes();
-        Segment seg = segs.flush(buffer);
+        restoreBelow = unlogged && tree.count() == 0 && (segs.isEmpty() || restoreBelow);
+        Segment seg;
+        mergeJob.flushing(true);
+        try {
+            seg = segs.flush(buffer);
+        } finally {
+            mergeJob.flushing(false);
+        }
         pager.cache().reserve(buffer.clear());
         LOG.debug("flushed {} bytes of write buffer as a segment of {} entries in {} ms", charged,
                 seg.info().entries(), (System.nanoTime() - t0) / 1_000_000);
-        unlogged = false;
+        unlogged = unloggedBatch; // the rest of the batch
         nextGrowthCheck = limitBytes;
         if (backgroundMerges) {
             mergeJob.flushed(full);

@@ -322,9 +322,7 @@ public final class Engine implements StoreEngine {
     public void write(List<WriteBatch.Op> ops, boolean unlogged) {
         write(() -> {
             userDirty = true;
-            if (unlogged) {
-                writes.markUnlogged();
-            }
+            writes.startBatch(unlogged);
             for (WriteBatch.Op op : ops) {
                 if (op.isRangeDelete()) {
                     KeyRange r = op.range();
@@ -334,6 +332,7 @@ public final class Engine implements StoreEngine {
                 apply(op.key(), op.value(), op.blind());
                 pager.maybeSpill(spillLimitBytes); // between operations: a large batch stays in budget
             }
+            writes.startBatch(false);
         });
     }
 

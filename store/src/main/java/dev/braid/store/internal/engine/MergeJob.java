@@ -42,10 +42,7 @@ final class MergeJob implements Runnable {
      */
     static final int MAX_SEGMENTS_EMPTY_TREE = 40;
     static final int MERGE_WIDTH = 8;
-    /**
-     * Writes slow down above the merge threshold plus this many segments, and wait for the job above
-     * it plus {@link #HARD_MARGIN}.
-     */
+    /** Writes slow down above the merge threshold plus this many segments, wait above it plus {@link #HARD_MARGIN}. */
     static final int SOFT_MARGIN = 8;
     static final int HARD_MARGIN = 16;
     /**
@@ -143,6 +140,11 @@ final class MergeJob implements Runnable {
             }
         }
         signal();
+    }
+
+    /** The writer starts or ends a flush of its buffer ({@link WriterActivity#flushing}). */
+    void flushing(boolean on) {
+        writers.flushing(on);
     }
 
     /** A write is being applied (the writing thread): see {@link WriterActivity}. */
@@ -341,12 +343,13 @@ final class MergeJob implements Runnable {
         }
         long pending = segs.pendingBytes();
         long treeBytes = tree.count() == 0 ? 0 : estimatedTreeBytes();
-        boolean quiet = inline ? list.size() >= INLINE_FOLD_SEGMENTS
-                : System.nanoTime() - lastFlushNanos > QUIET_NANOS;
         // Into a tree once the segments hold as much data (a 1:1 rewrite), or a quarter of it when the
-        // writer is quiet; into an empty tree only when asked or once the writer is quiet: while a
-        // restore streams in, segments are merged among themselves instead, so the data is rewritten
-        // about once before the final build.
+        // writer is quiet; into an empty tree only when asked or once the writer is quiet, with no
+        // write and no flush for a while: a restore streams in as segments merged among themselves,
+        // or as a few large ones seconds apart (BufferedWrites.mayGrow), rewritten once by the fold.
+        boolean quiet = inline ? list.size() >= INLINE_FOLD_SEGMENTS
+                : System.nanoTime() - lastFlushNanos > QUIET_NANOS
+                        && (treeBytes > 0 || writers.quietFor(QUIET_NANOS));
         if (force || (treeBytes > 0 && pending >= treeBytes) || (quiet && pending * 4 >= treeBytes)) {
             fold(Placement.FIRST_FIT, false);
             return true;

@@ -26,6 +26,16 @@ final class WriterActivity {
     private long writes;
     private long seen; // job thread: the count last read, and since when it has not moved
     private long seenAt = System.nanoTime();
+    private volatile boolean flushing;
+
+    /**
+     * The writer starts ({@code true}) or ends a flush of its write buffer: a flush takes seconds for
+     * a large buffer, and the writer is not quiet meanwhile although it writes nothing new.
+     */
+    void flushing(boolean on) {
+        flushing = on;
+        WRITES.setOpaque(this, (long) WRITES.getOpaque(this) + 1);
+    }
 
     /** A write of data is being applied (any writing thread; commits are not writes). */
     void wrote() {
@@ -41,7 +51,7 @@ final class WriterActivity {
     boolean quietFor(long nanos) {
         long w = (long) WRITES.getOpaque(this);
         long now = System.nanoTime();
-        if (w != seen) {
+        if (w != seen || flushing) {
             seen = w;
             seenAt = now;
             return false;
