@@ -3,7 +3,6 @@ package dev.braid.perf.loops;
 import dev.braid.store.Braid;
 import dev.braid.store.BraidOptions;
 import dev.braid.store.BraidStats;
-import dev.braid.store.WriteBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,18 +37,7 @@ public final class MixLoop {
         BraidOptions opts = BraidOptions.builder().cacheBytes(budget).directValuesAfterBytes(direct).build();
         int[] version = new int[records];
         try (Braid b = Braid.open(dir, opts)) {
-            WriteBatch wb = new WriteBatch().unlogged();
-            for (int i = 0; i < records; i++) {
-                wb.blindPut(LoopKeys.key(i), PutLoop.value(valueBytes, i, 0));
-                if (wb.size() == 1000) {
-                    b.write(wb);
-                    wb = new WriteBatch().unlogged();
-                }
-            }
-            b.write(wb);
-            b.commit(Map.of("offset", "load"));
-            b.finishMerges();
-            b.commit(Map.of("offset", "load"));
+            PutLoop.load(b, records, valueBytes);
             SplittableRandom rnd = new SplittableRandom(7);
             int[] next = {1};
             for (int r = 0; r < rounds; r++) {

@@ -33,18 +33,7 @@ public final class PutLoop {
         long budget = args.length > 4 ? Long.parseLong(args[4]) : 3L << 30;
         Path dir = Files.createTempDirectory(Path.of(args.length > 5 ? args[5] : "/tmp"), "putloop");
         try (Braid b = Braid.open(dir, BraidOptions.builder().cacheBytes(budget).build())) {
-            WriteBatch wb = new WriteBatch().unlogged();
-            for (int i = 0; i < records; i++) {
-                wb.blindPut(LoopKeys.key(i), value(valueBytes, i, 0));
-                if (wb.size() == 1000) {
-                    b.write(wb);
-                    wb = new WriteBatch().unlogged();
-                }
-            }
-            b.write(wb);
-            b.commit(Map.of("offset", "load"));
-            b.finishMerges();
-            b.commit(Map.of("offset", "load"));
+            load(b, records, valueBytes);
             SplittableRandom rnd = new SplittableRandom(7);
             long all = 0;
             for (int r = 0; r < rounds; r++) {
@@ -69,6 +58,25 @@ public final class PutLoop {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * Loads {@code records} records (version 0) through the restore path in batches of 1,000, commits,
+     * and waits for the merges.
+     */
+    static void load(Braid b, int records, int valueBytes) {
+        WriteBatch wb = new WriteBatch().unlogged();
+        for (int i = 0; i < records; i++) {
+            wb.blindPut(LoopKeys.key(i), value(valueBytes, i, 0));
+            if (wb.size() == 1000) {
+                b.write(wb);
+                wb = new WriteBatch().unlogged();
+            }
+        }
+        b.write(wb);
+        b.commit(Map.of("offset", "load"));
+        b.finishMerges();
+        b.commit(Map.of("offset", "load"));
     }
 
     static byte[] value(int len, int i, int version) {
