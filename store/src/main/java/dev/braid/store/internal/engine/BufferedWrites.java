@@ -63,12 +63,17 @@ final class BufferedWrites {
     }
 
     /**
-     * A batch of writes begins, unlogged or not ({@code false} also when it ends): the buffer then
-     * holds unlogged writes, and so does a buffer that a flush empties in the middle of the batch.
+     * A batch of writes begins: when unlogged, the buffer holds unlogged writes, and so does a buffer
+     * that a flush empties in the middle of the batch.
      */
     void startBatch(boolean unloggedWrites) {
         unloggedBatch = unloggedWrites;
         unlogged |= unloggedWrites;
+    }
+
+    /** The batch {@link #startBatch} began is applied. */
+    void endBatch() {
+        unloggedBatch = false;
     }
 
     /**

@@ -332,7 +332,7 @@ public final class Engine implements StoreEngine {
                 apply(op.key(), op.value(), op.blind());
                 pager.maybeSpill(spillLimitBytes); // between operations: a large batch stays in budget
             }
-            writes.startBatch(false);
+            writes.endBatch();
         });
     }
 
