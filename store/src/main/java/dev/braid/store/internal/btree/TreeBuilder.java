@@ -18,7 +18,23 @@ import java.util.List;
  */
 public final class TreeBuilder {
     /** The built tree: its root, the root's CRC32C, its entry count, and the pages it occupies. */
-    public record Result(int root, int rootCrc, long count, List<Run> runs, List<Run> spare) {
+    /**
+     * The built tree: its root, the root's CRC32C, its entry count, the pages it occupies, and the
+     * value pages it took over from segments ({@link #addRef}: the first {@code carriedCount} of
+     * {@code carried}, in no order), which the segments' owners must not free.
+     */
+    public record Result(int root, int rootCrc, long count, List<Run> runs, List<Run> spare, int[] carried,
+            int carriedCount) {
+    }
+
+    /**
+     * Whether a leaf value of {@code valueLen} bytes under a key of {@code keyLen} bytes lives on a
+     * data page of its own, referenced directly by its cell ({@link BlobStore#writeValue}), in a
+     * tree of {@code pageSize}-byte pages: such a page can be taken over as it is ({@link #addRef}).
+     */
+    public static boolean valueTakesOwnPage(int pageSize, int keyLen, long valueLen) {
+        CellLayout l = new CellLayout(pageSize);
+        return valueLen >= 1 && valueLen <= pageSize && l.leafValueInBlob(keyLen, valueLen, l.leafKeyInBlob(keyLen));
     }
 
     /** A written node: its page, checksum and key range. */
@@ -34,8 +50,13 @@ public final class TreeBuilder {
         private final long count;
         private final List<Run> runs;
         private final List<Run> spare;
+        private final int[] carried;
+        private final int carriedCount;
 
-        private Part(List<Built> leaves, long count, List<Run> runs, List<Run> spare) {
+        private Part(List<Built> leaves, long count, List<Run> runs, List<Run> spare, int[] carried,
+                int carriedCount) {
+            this.carried = carried;
+            this.carriedCount = carriedCount;
             this.leaves = leaves;
             this.count = count;
             this.runs = runs;
@@ -64,6 +85,8 @@ public final class TreeBuilder {
     private long count;
     private final List<Built> leafList; // leaves-only mode: the finished leaves, in order
     private Built pendingLeaf; // finishFrom: the last leaf seen, not yet hung under level 0
+    private int[] carried = new int[0]; // value pages taken over by addRef
+    private int carriedCount;
 
     public TreeBuilder(ExtentSink sink) {
         this(sink, RunWriter.RUN_PAGES);
@@ -113,6 +136,36 @@ public final class TreeBuilder {
         BlobRef valueBlob = !valueInBlob ? null : vl <= layout.pageSize ? valuePage(vb, vo, vl)
                 : valueBlob(java.util.Arrays.copyOfRange(vb, vo, vo + vl));
         leaf.add(kb, ko, kl, keyBlob, vb, vo, vl, valueBlob);
+        count++;
+    }
+
+    /**
+     * Adds a live entry whose value, {@code valueLen} bytes, is already on page {@code page} of the
+     * file with page checksum {@code crc}, written as {@link BlobStore#writeValue} writes a value of
+     * at most a page (a segment's value page): the leaf references that page, which the tree then
+     * owns (it is listed in {@link Result#carried}). Only for a value that
+     * {@link #valueTakesOwnPage}.
+     */
+    public void addRef(byte[] kb, int ko, int kl, int page, int crc, int valueLen) throws IOException {
+        boolean keyInBlob = layout.leafKeyInBlob(kl);
+        if (!layout.leafValueInBlob(kl, valueLen, keyInBlob) || valueLen > layout.pageSize || valueLen < 1) {
+            throw new IllegalArgumentException("a value of " + valueLen + " bytes under a key of " + kl
+                    + " bytes does not take a page of its own");
+        }
+        int cell = CellLayout.leafCell(kl, valueLen, keyInBlob, true);
+        if (leafOpen && leaf.count() > 0 && leaf.size() + cell > leafLimit) {
+            finishLeaf();
+        }
+        if (!leafOpen) {
+            leaf.start(pages.nextPages(1));
+            leafOpen = true;
+        }
+        BlobRef keyBlob = keyInBlob ? blob(java.util.Arrays.copyOfRange(kb, ko, ko + kl)) : null;
+        leaf.add(kb, ko, kl, keyBlob, null, 0, valueLen, new BlobRef(page, crc, valueLen, true));
+        if (carriedCount == carried.length) {
+            carried = java.util.Arrays.copyOf(carried, Math.max(1024, carriedCount * 2));
+        }
+        carried[carriedCount++] = page;
         count++;
     }
 
@@ -172,7 +225,7 @@ public final class TreeBuilder {
             finishLeaf();
         }
         pages.finish();
-        return new Part(List.copyOf(leafList), count, pages.runs(), pages.spare());
+        return new Part(List.copyOf(leafList), count, pages.runs(), pages.spare(), carried, carriedCount);
     }
 
     /**
@@ -195,11 +248,19 @@ public final class TreeBuilder {
         Result r = finish();
         List<Run> runs = new ArrayList<>(r.runs());
         List<Run> spare = new ArrayList<>(r.spare());
+        int n = 0;
         for (Part p : parts) {
             runs.addAll(p.runs);
             spare.addAll(p.spare);
+            n += p.carriedCount;
         }
-        return new Result(r.root(), r.rootCrc(), r.count(), runs, spare);
+        int[] all = new int[n];
+        n = 0;
+        for (Part p : parts) {
+            System.arraycopy(p.carried, 0, all, n, p.carriedCount);
+            n += p.carriedCount;
+        }
+        return new Result(r.root(), r.rootCrc(), r.count(), runs, spare, all, n);
     }
 
     /**
@@ -302,6 +363,6 @@ public final class TreeBuilder {
             }
         }
         pages.finish();
-        return new Result(top.page(), top.crc(), count, pages.runs(), pages.spare());
+        return new Result(top.page(), top.crc(), count, pages.runs(), pages.spare(), carried, carriedCount);
     }
 }

@@ -137,7 +137,17 @@ final class FoldBuilder {
         }
         sources.add(new TreeSource(lo));
         MergingCursor m = new MergingCursor(sources, false);
-        SortedSource.EntrySink add = b::add;
+        SortedSource.RefSink add = new SortedSource.RefSink() { // a value on its own page: taken over
+            @Override
+            public void add(byte[] kb, int ko, int kl, byte[] vb, int vo, int vl) throws IOException {
+                b.add(kb, ko, kl, vb, vo, vl);
+            }
+
+            @Override
+            public void addRef(byte[] key, int page, int crc, int length) throws IOException {
+                b.addRef(key, 0, key.length, page, crc, length);
+            }
+        };
         for (; m.valid(); m.next()) {
             if (stopping.getAsBoolean() || abortParts) {
                 throw new JobAbandoned();
@@ -147,7 +157,7 @@ final class FoldBuilder {
                 break;
             }
             if (!m.isTombstone()) {
-                m.entryTo(key, add); // from the segment block into the leaf: no copy of the value
+                m.entryTo(key, add); // from the segment block into the leaf: no copy of the value or its page
             }
         }
     }

@@ -274,6 +274,16 @@ final class SegmentSet {
      * frees their runs and the job's spare pages, and ends the job's reservations. Write lock held.
      */
     void replace(List<Segment> inputs, Segment output, List<Run> jobRuns, List<Run> spare) throws IOException {
+        replace(inputs, output, jobRuns, spare, new int[0], 0);
+    }
+
+    /**
+     * Like {@link #replace(List, Segment, List, List)} where the result (a tree) took over
+     * {@code carried[0, carriedCount)}, value pages of the inputs, which are not freed. Sorts
+     * {@code carried}.
+     */
+    void replace(List<Segment> inputs, Segment output, List<Run> jobRuns, List<Run> spare, int[] carried,
+            int carriedCount) throws IOException {
         List<Segment> list = new ArrayList<>(segments);
         int at = inputs.isEmpty() ? 0 : list.indexOf(inputs.get(0)); // none: the tree was relocated
         list.removeAll(inputs);
@@ -285,9 +295,10 @@ final class SegmentSet {
         unreserve(jobRuns);
         unreserve(spare);
         release(spare);
+        java.util.Arrays.sort(carried, 0, carriedCount);
         for (Segment s : inputs) {
             for (Run r : s.info().runs()) {
-                freeLater(r);
+                freeExcept(r, carried, carriedCount);
             }
             s.release();
             pager.cache().reserve(-s.heapBytes());
@@ -339,6 +350,22 @@ final class SegmentSet {
             freeLater(new Run(pages[i], 1)); // consecutive pages join one run
         }
         changed = true;
+    }
+
+    /** Frees the pages of {@code run} that are not in {@code kept[0, n)} (ascending) with {@link #freeLater}. */
+    private void freeExcept(Run run, int[] kept, int n) {
+        int i = java.util.Arrays.binarySearch(kept, 0, n, run.start());
+        i = i >= 0 ? i : -i - 1;
+        int from = run.start();
+        for (; i < n && kept[i] < run.end(); i++) {
+            if (kept[i] > from) {
+                freeLater(new Run(from, kept[i] - from));
+            }
+            from = kept[i] + 1;
+        }
+        if (from < run.end()) {
+            freeLater(new Run(from, run.end() - from));
+        }
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Installs a tree built into reserved runs (a fold, a relocation, a direct build) in place of the
  * current one: the old tree's pages and blobs are freed (they wait for a checkpoint, S4), the new
- * root takes its place, the segments it absorbed are dropped and the build's reservations end.
+ * root takes its place, the segments it absorbed are dropped (their pages freed, except the value
+ * pages the new tree took over) and the build's reservations end.
  * Under the store's write lock; the next commit makes it durable.
  */
 final class TreeInstall {
@@ -28,6 +29,6 @@ final class TreeInstall {
         });
         segs.freeTreePages(old[0], n[0]);
         tree.replaceWith(r.root(), r.rootCrc(), r.count());
-        segs.replace(inputs, null, r.runs(), r.spare());
+        segs.replace(inputs, null, r.runs(), r.spare(), r.carried(), r.carriedCount());
     }
 }

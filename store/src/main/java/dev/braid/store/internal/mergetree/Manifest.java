@@ -25,12 +25,17 @@ import java.util.List;
  * [version 3] u8 0 and the free runs as in version 2, or u8 1, u32 first page, u32 page count and
  *   a bitmap of that many pages (bit i of byte i / 8, low bit first: page first + i is free),
  * u32 CRC32C of everything before it
+ * [version 4] the same layout as version 3; its segments' data entries may hold values on pages
+ *   of their own (flags 2, {@link SegmentBlock}), which older versions do not read
  * </pre>
  */
 public record Manifest(long nextId, List<SegmentInfo> segments, List<Run> reservations, List<Run> free) {
     static final int MAGIC = 0x424d414e; // "BMAN"
-    /** Version written; versions 1 (no free runs) and 2 (free runs as a list) are still read. */
-    static final int VERSION = 3;
+    /**
+     * Version written; versions 1 (no free runs), 2 (free runs as a list) and 3 (no values on pages
+     * of their own in segments) are still read.
+     */
+    static final int VERSION = 4;
 
     public static final Manifest EMPTY = new Manifest(1, List.of(), List.of(), List.of());
 

@@ -53,12 +53,12 @@ public final class MergingCursor {
     }
 
     /** The winning value, {@link WriteBuffer#TOMBSTONE} for a delete. */
-    public byte[] value() {
+    public byte[] value() throws IOException {
         return sources[cur].value();
     }
 
     /** Whether the winning entry is a delete. */
-    public boolean isTombstone() {
+    public boolean isTombstone() throws IOException {
         return sources[cur].isTombstone();
     }
 

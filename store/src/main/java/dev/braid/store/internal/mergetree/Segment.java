@@ -107,7 +107,18 @@ public final class Segment {
             b = child(b, c, true);
         }
         int i = b.search(key);
-        return i < 0 ? null : b.value(i);
+        return i < 0 ? null : value(b, i, true, null);
+    }
+
+    /**
+     * Entry {@code i} of data block {@code b}: its value, read from its own page when it has one
+     * (through {@code ahead} if given), or {@link WriteBuffer#TOMBSTONE}.
+     */
+    byte[] value(SegmentBlock b, int i, boolean cached, ReadAhead ahead) throws IOException {
+        if (b.isTombstone(i) || !b.isRef(i)) {
+            return b.value(i);
+        }
+        return reader.value(b.refPage(i), b.refCrc(i), b.valueLength(i), cached, ahead);
     }
 
     /**
@@ -180,7 +191,9 @@ public final class Segment {
 
     /** A cursor over the entries, tombstones included; {@code cached} false for one-pass merges. */
     public SegmentCursor cursor(boolean cached) {
-        return new SegmentCursor(this, cached, cached ? null : new ReadAhead(info.runs(), reader.pageSize()));
+        return cached ? new SegmentCursor(this, true, null, null)
+                : new SegmentCursor(this, false, new ReadAhead(info.runs(), reader.pageSize()),
+                        new ReadAhead(info.runs(), reader.pageSize()));
     }
 
     /** Drops this segment's cached blocks; called when it is merged away. */

@@ -15,7 +15,9 @@ import java.util.Arrays;
  *  1 u8  level (0 data, 1.. index) 12 u32 entry count
  *  2 u16 zero                      16 u32 end of the last entry
  *  4 u32 first page number         20 ... entries
- *  data entry:  u8 flags (0 put, 1 delete), varint key length, varint value length, key, value
+ *  data entry:  u8 flags (0 put, 1 delete, 2 put of a value on its own page), varint key length,
+ *               varint value length, key, then the value (flags 0), nothing (1), or the value's
+ *               u32 page and u32 CRC32C of that page (2)
  *  index entry: varint key length, key, u32 child page, u32 child pages, u32 child CRC32C
  * </pre>
  *
@@ -26,6 +28,11 @@ public final class SegmentBlock extends Page {
     public static final byte TYPE_INDEX = 5;
     static final int HEADER = 20;
     static final int INDEX_TAIL = 12;
+    static final int FLAG_PUT = 0;
+    static final int FLAG_DELETE = 1;
+    static final int FLAG_VALUE_PAGE = 2;
+    /** Bytes of a value reference in an entry (u32 page, u32 CRC32C). */
+    static final int REF_BYTES = 8;
 
     final byte[] image;
     final int level;
@@ -34,10 +41,12 @@ public final class SegmentBlock extends Page {
     private final int[] keyLen;
     private final int[] valOff; // data: value start, -1 for a tombstone; index: child fields start
     private final int[] valLen;
+    private final boolean[] ref; // data: entries whose value is on a page of its own; null if none
 
     private SegmentBlock(int pageNo, byte[] image, int level, int n, int[] keyOff, int[] keyLen, int[] valOff,
-            int[] valLen) {
+            int[] valLen, boolean[] ref) {
         super(pageNo);
+        this.ref = ref;
         this.image = image;
         this.level = level;
         this.n = n;
@@ -73,21 +82,27 @@ public final class SegmentBlock extends Page {
             int[] kl = new int[n];
             int[] vo = new int[n];
             int[] vl = new int[n];
+            boolean[] refs = null;
             int[] pos = {HEADER};
             for (int i = 0; i < n; i++) {
                 if (type == TYPE_DATA) {
                     int flags = b[pos[0]++];
                     long k = Bytes.getVarint(b, pos, end);
                     long v = Bytes.getVarint(b, pos, end);
-                    if (flags < 0 || flags > 1 || k > dev.braid.store.Braid.MAX_KEY_BYTES || v > end
-                            || (flags == 1 && v != 0)) {
+                    boolean isRef = flags == FLAG_VALUE_PAGE;
+                    if (flags < 0 || flags > FLAG_VALUE_PAGE || k > dev.braid.store.Braid.MAX_KEY_BYTES
+                            || (flags == FLAG_DELETE && v != 0) || (isRef ? v < 1 || v > Integer.MAX_VALUE : v > end)) {
                         return null;
                     }
                     ko[i] = pos[0];
                     kl[i] = (int) k;
-                    vo[i] = flags == 1 ? -1 : pos[0] + (int) k;
+                    vo[i] = flags == FLAG_DELETE ? -1 : pos[0] + (int) k;
                     vl[i] = (int) v;
-                    pos[0] += (int) (k + v);
+                    if (isRef) {
+                        refs = refs == null ? new boolean[n] : refs;
+                        refs[i] = true;
+                    }
+                    pos[0] += (int) k + (isRef ? REF_BYTES : (int) v);
                 } else {
                     long k = Bytes.getVarint(b, pos, end);
                     if (k > dev.braid.store.Braid.MAX_KEY_BYTES) {
@@ -103,7 +118,7 @@ public final class SegmentBlock extends Page {
                     return null;
                 }
             }
-            return pos[0] == end ? new SegmentBlock(pageNo, b, level, n, ko, kl, vo, vl) : null;
+            return pos[0] == end ? new SegmentBlock(pageNo, b, level, n, ko, kl, vo, vl, refs) : null;
         } catch (RuntimeException e) {
             return null;
         }
@@ -125,15 +140,44 @@ public final class SegmentBlock extends Page {
         return valOff[i] < 0;
     }
 
-    /** Hands live entry i to {@code to}: {@code key} (its key) and its value as a slice of the image. */
+    /** Whether live entry i's value is on a page of its own ({@link #refPage}), not in the block. */
+    boolean isRef(int i) {
+        return ref != null && ref[i];
+    }
+
+    /** The page of entry i's value ({@link #isRef}). */
+    int refPage(int i) {
+        return Bytes.getInt(image, valOff[i]);
+    }
+
+    /** The CRC32C of the page of entry i's value ({@link #isRef}). */
+    int refCrc(int i) {
+        return Bytes.getInt(image, valOff[i] + 4);
+    }
+
+    /** The length of live entry i's value, wherever it is. */
+    int valueLength(int i) {
+        return valLen[i];
+    }
+
+    /**
+     * Hands live entry i, whose value is in the block, to {@code to}: {@code key} (its key) and its
+     * value as a slice of the image.
+     */
     void entryTo(int i, byte[] key, SortedSource.EntrySink to) throws java.io.IOException {
         to.add(key, 0, key.length, image, valOff[i], valLen[i]);
     }
 
-    /** A copy of entry i's value; {@link WriteBuffer#TOMBSTONE} for a delete. */
+    /**
+     * A copy of entry i's value, which must be in the block ({@link Segment#value} reads one on its
+     * own page); {@link WriteBuffer#TOMBSTONE} for a delete.
+     */
     byte[] value(int i) {
         if (valOff[i] < 0) {
             return WriteBuffer.TOMBSTONE;
+        }
+        if (isRef(i)) {
+            throw new IllegalStateException("the value of entry " + i + " is on page " + refPage(i));
         }
         return Arrays.copyOfRange(image, valOff[i], valOff[i] + valLen[i]);
     }
@@ -186,6 +230,6 @@ public final class SegmentBlock extends Page {
 
     @Override
     public long heapBytes() {
-        return image.length + 16L * n + 112;
+        return image.length + (ref != null ? 17L : 16L) * n + 112;
     }
 }

@@ -66,6 +66,14 @@ public final class SegmentChecker {
                 if (b.isTombstone(i)) {
                     tombstones++;
                     dataBytes += k.length;
+                } else if (b.isRef(i)) {
+                    dataBytes += k.length + b.valueLength(i);
+                    within(b.refPage(i), 1, "value page");
+                    try {
+                        segment.value(b, i, false, null); // verifies the page against its checksum
+                    } catch (dev.braid.store.CorruptionException e) {
+                        problems.add(e.getMessage());
+                    }
                 } else {
                     dataBytes += k.length + b.value(i).length;
                 }
@@ -83,11 +91,15 @@ public final class SegmentChecker {
     }
 
     private void within(int page, int pages) {
+        within(page, pages, "block");
+    }
+
+    private void within(int page, int pages, String what) {
         for (Run r : segment.info().runs()) {
             if (page >= r.start() && page + pages <= r.end()) {
                 return;
             }
         }
-        problems.add("block at page " + page + " lies outside the segment's runs");
+        problems.add(what + " at page " + page + " lies outside the segment's runs");
     }
 }

@@ -18,11 +18,13 @@ public final class SegmentCursor {
     private boolean valid;
 
     private final ReadAhead ahead;
+    private final ReadAhead valueAhead; // value pages, which lie in runs of their own, in key order
 
-    SegmentCursor(Segment segment, boolean cached, ReadAhead ahead) {
+    SegmentCursor(Segment segment, boolean cached, ReadAhead ahead, ReadAhead valueAhead) {
         this.segment = segment;
         this.cached = cached;
         this.ahead = ahead;
+        this.valueAhead = valueAhead;
     }
 
     /** Positions at the first entry at or after {@code key} (after it when not inclusive); null = first entry. */
@@ -112,18 +114,31 @@ public final class SegmentCursor {
         return path[leaf].key(idx[leaf]);
     }
 
-    /** The value, or {@link WriteBuffer#TOMBSTONE} for a delete. */
-    public byte[] value() {
-        return path[leaf].value(idx[leaf]);
+    /** The value (read from its own page if it has one), or {@link WriteBuffer#TOMBSTONE} for a delete. */
+    public byte[] value() throws IOException {
+        return segment.value(path[leaf], idx[leaf], cached, valueAhead);
     }
 
     public boolean isTombstone() {
         return path[leaf].isTombstone(idx[leaf]);
     }
 
-    /** Hands the live entry to {@code to} with {@code key} and its value as a slice of the block (no copy). */
+    /**
+     * Hands the live entry to {@code to} with {@code key} and its value as a slice of the block (no
+     * copy); a value on a page of its own goes to a {@link SortedSource.RefSink} as that page, to any
+     * other sink read from it.
+     */
     public void entryTo(byte[] key, SortedSource.EntrySink to) throws IOException {
-        path[leaf].entryTo(idx[leaf], key, to);
+        SegmentBlock b = path[leaf];
+        int i = idx[leaf];
+        if (!b.isRef(i)) {
+            b.entryTo(i, key, to);
+        } else if (to instanceof SortedSource.RefSink r) {
+            r.addRef(key, b.refPage(i), b.refCrc(i), b.valueLength(i));
+        } else {
+            byte[] v = value();
+            to.add(key, 0, key.length, v, 0, v.length);
+        }
     }
 
     public void next() throws IOException {

@@ -4,6 +4,7 @@ import dev.braid.store.internal.page.Run;
 
 import dev.braid.store.CorruptionException;
 import dev.braid.store.internal.format.Crc;
+import dev.braid.store.internal.page.ImagePage;
 import dev.braid.store.internal.page.Page;
 import dev.braid.store.internal.page.PageCache;
 import java.io.IOException;
@@ -72,6 +73,33 @@ public final class SegmentReader {
             cache.put(cacheId, b);
         }
         return b;
+    }
+
+    /**
+     * The value of {@code length} bytes on its own page {@code page}, verified against {@code crc}
+     * (the page's CRC32C, held by the entry). {@code cached}: found in and kept in the cache (point
+     * reads); else read through {@code ahead} when given (a one-pass walk over value pages laid out
+     * in key order), or from the file.
+     */
+    byte[] value(int page, int crc, int length, boolean cached, ReadAhead ahead) throws IOException {
+        if (length < 1 || length > pageSize) {
+            throw source.corrupt(page, "value page " + page + " has an impossible length " + length);
+        }
+        byte[] out = new byte[length];
+        Page p = cached ? cache.get(cacheId, page) : null;
+        if (p instanceof ImagePage ip && ip.crc() == crc) {
+            ip.copyTo(out, length);
+            return out;
+        }
+        byte[] img = ahead != null ? ahead.read(source, page, 1) : source.read(page, 1);
+        if (Crc.of(img) != crc) {
+            throw source.corrupt(page, "value page " + page + " fails its checksum");
+        }
+        System.arraycopy(img, 0, out, 0, length);
+        if (cached) {
+            cache.put(cacheId, new ImagePage(page, img, crc));
+        }
+        return out;
     }
 
     /** Reads and verifies a segment's bloom filter. */

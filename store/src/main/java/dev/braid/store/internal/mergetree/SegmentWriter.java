@@ -8,15 +8,24 @@ import java.util.List;
 import dev.braid.store.internal.page.ExtentSink;
 import dev.braid.store.internal.page.Run;
 import dev.braid.store.internal.page.RunWriter;
+import dev.braid.store.internal.btree.TreeBuilder;
 
 /**
  * Writes one segment from entries in strictly ascending key order: data blocks filled page by page,
  * index blocks built level by level as the blocks below fill (streaming, so memory stays at a few
- * pages whatever the segment's size), then the bloom filter. Pages go to runs from an
- * {@link ExtentSink}, in large sequential writes. One thread; not reusable.
+ * pages whatever the segment's size), then the bloom filter. A value of half a page or more that
+ * the B+tree would keep on a page of its own ({@link #separates}) is written on such a page, in runs
+ * apart from the blocks, and the entry references it: a fold hands that page to the tree as it is
+ * instead of copying the value. Pages go to runs from an {@link ExtentSink}, in large sequential
+ * writes. One thread; not reusable.
  */
 public final class SegmentWriter {
-    private final RunWriter pages;
+    private final ExtentSink sink;
+    private final int runHint;
+    private RunWriter pages; // blocks and the bloom filter; taken at the first block
+    private RunWriter values; // values on pages of their own; taken at the first such value
+    private long blockBytes; // entry bytes in blocks, and value bytes on pages of their own, so far
+    private long valueBytes;
     private final int pageSize;
     private final Bloom bloom;
     /** The caller fills {@link #bloom} (on another thread) before {@link #finish}: {@code add} does not. */
@@ -75,8 +84,9 @@ public final class SegmentWriter {
      */
     public SegmentWriter(ExtentSink sink, long expectedEntries, long expectedBytes, Bloom callerBloom) {
         this.bloomByCaller = callerBloom != null;
-        this.pages = new RunWriter(sink, expectedBytes < 0 ? RunWriter.RUN_PAGES
-                : (int) Math.min(Integer.MAX_VALUE, expectedBytes / sink.pageSize() + expectedEntries / 64 + 4));
+        this.sink = sink;
+        this.runHint = expectedBytes < 0 ? RunWriter.RUN_PAGES
+                : (int) Math.min(Integer.MAX_VALUE, expectedBytes / sink.pageSize() + expectedEntries / 64 + 4);
         this.pageSize = sink.pageSize();
         this.bloom = callerBloom != null ? callerBloom : Bloom.withCapacity(Math.max(1, expectedEntries));
         this.data = new Block(0);
@@ -93,12 +103,61 @@ public final class SegmentWriter {
         add(keyBuf, keyOff, keyLen, value, 0, tomb ? -1 : value.length);
     }
 
+    /**
+     * Whether a value of {@code valueLen} bytes under a key of {@code keyLen} bytes goes on a page of
+     * its own: at least half a page, and kept on a page of its own by the B+tree too
+     * ({@link TreeBuilder#valueTakesOwnPage}), so that a fold can hand the page over as it is.
+     */
+    public static boolean separates(int pageSize, int keyLen, int valueLen) {
+        return valueLen >= pageSize / 2 && TreeBuilder.valueTakesOwnPage(pageSize, keyLen, valueLen);
+    }
+
     /** Adds an entry given as slices; {@code valueLen} is -1 for a delete. */
     public void add(byte[] keyBuf, int keyOff, int keyLen, byte[] valueBuf, int valueOff, int valueLen)
             throws IOException {
         boolean tomb = valueLen < 0;
         int vlen = tomb ? 0 : valueLen;
-        int size = 1 + Bytes.varintSize(keyLen) + Bytes.varintSize(vlen) + keyLen + vlen;
+        if (!tomb && separates(pageSize, keyLen, vlen)) {
+            int page = valuePages().nextPages(1);
+            int crc = Crc.ofPadded(valueBuf, valueOff, vlen, pageSize);
+            values.writePadded(page, valueBuf, valueOff, vlen);
+            valueBytes += pageSize;
+            addEntry(keyBuf, keyOff, keyLen, SegmentBlock.FLAG_VALUE_PAGE, null, 0, vlen, page, crc);
+            return;
+        }
+        addEntry(keyBuf, keyOff, keyLen, tomb ? SegmentBlock.FLAG_DELETE : SegmentBlock.FLAG_PUT, valueBuf,
+                valueOff, vlen, 0, 0);
+    }
+
+    /** The runs of value pages, taken at the first value that needs one. */
+    private RunWriter valuePages() {
+        if (values == null) {
+            values = new RunWriter(sink, share(valueBytes + pageSize));
+        }
+        return values;
+    }
+
+    /** The runs of blocks, taken at the first block written. */
+    private RunWriter blockPages() {
+        if (pages == null) {
+            pages = new RunWriter(sink, share(blockBytes));
+        }
+        return pages;
+    }
+
+    /** Pages to ask for at a time for a part that has {@code bytes} of what was added so far. */
+    private int share(long bytes) {
+        long all = Math.max(1, blockBytes + valueBytes + (values == null ? pageSize : 0));
+        return (int) Math.max(16, Math.min(runHint, (double) runHint * bytes / all + 16));
+    }
+
+    private void addEntry(byte[] keyBuf, int keyOff, int keyLen, int flags, byte[] valueBuf, int valueOff, int vlen,
+            int refPage, int refCrc) throws IOException {
+        boolean ref = flags == SegmentBlock.FLAG_VALUE_PAGE;
+        boolean tomb = flags == SegmentBlock.FLAG_DELETE;
+        int size = 1 + Bytes.varintSize(keyLen) + Bytes.varintSize(vlen) + keyLen
+                + (ref ? SegmentBlock.REF_BYTES : vlen);
+        blockBytes += size;
         Block b = data;
         if (b.count > 0 && b.pos + size > b.buf.length) {
             int grown = (b.pos + size + pageSize - 1) / pageSize;
@@ -113,14 +172,18 @@ public final class SegmentWriter {
             b.firstKey = java.util.Arrays.copyOfRange(keyBuf, keyOff, keyOff + keyLen);
         }
         byte[] buf = b.buf;
-        buf[b.pos++] = (byte) (tomb ? 1 : 0);
+        buf[b.pos++] = (byte) flags;
         b.pos = Bytes.putVarint(buf, b.pos, keyLen);
         b.pos = Bytes.putVarint(buf, b.pos, vlen);
         System.arraycopy(keyBuf, keyOff, buf, b.pos, keyLen);
         lastKeyPos = b.pos;
         lastKeyLen = keyLen;
         b.pos += keyLen;
-        if (vlen > 0) {
+        if (ref) {
+            Bytes.putInt(buf, b.pos, refPage);
+            Bytes.putInt(buf, b.pos + 4, refCrc);
+            b.pos += SegmentBlock.REF_BYTES;
+        } else if (vlen > 0) {
             System.arraycopy(valueBuf, valueOff, buf, b.pos, vlen);
             b.pos += vlen;
         }
@@ -199,7 +262,7 @@ public final class SegmentWriter {
 
     /** Puts a block image at the next free pages, stamping its page number, and returns where. */
     private Placed place(byte[] img, int n) throws IOException {
-        int page = pages.nextPages(n);
+        int page = blockPages().nextPages(n);
         Bytes.putInt(img, 4, page);
         int crc = Crc.of(img);
         pages.write(page, img, n);
@@ -249,11 +312,17 @@ public final class SegmentWriter {
         int bloomPages = (bloomBytes + pageSize - 1) / pageSize;
         byte[] bb = new byte[bloomPages * pageSize];
         bloom.encode(bb, 0);
-        int bloomPage = pages.nextPages(bloomPages);
+        int bloomPage = blockPages().nextPages(bloomPages);
         pages.write(bloomPage, bb, bloomPages);
         pages.finish();
+        List<Run> runs = new ArrayList<>(pages.runs());
+        if (values != null) {
+            values.finish();
+            runs.addAll(values.runs()); // kept apart from the block runs (a merge's read-ahead stays in one)
+            runs.sort(java.util.Comparator.comparingInt(Run::start));
+        }
         long delta = deltaKnown ? liveDeltaIfKnown : 0;
-        return new SegmentInfo(0, pages.runs(), root.page(), root.pages(), root.crc(), entries, tombstones,
+        return new SegmentInfo(0, List.copyOf(runs), root.page(), root.pages(), root.crc(), entries, tombstones,
                 dataBytes, minKey, maxKey, bloomPage, bloomBytes, Crc.of(bb, 0, bloomBytes), deltaKnown, delta);
     }
 
@@ -270,11 +339,22 @@ public final class SegmentWriter {
 
     /** Pages of the runs that the segment did not use, to be freed by the engine (after {@link #finish}). */
     public List<Run> sparePages() {
-        return pages.spare();
+        List<Run> spare = new ArrayList<>(pages.spare());
+        if (values != null) {
+            spare.addAll(values.spare());
+        }
+        return spare;
     }
 
     /** Every page taken so far: what to free when the write is abandoned. */
     public List<Run> taken() {
-        return pages.allTaken();
+        List<Run> all = new ArrayList<>();
+        if (pages != null) {
+            all.addAll(pages.allTaken());
+        }
+        if (values != null) {
+            all.addAll(values.allTaken());
+        }
+        return all;
     }
 }

@@ -8,7 +8,8 @@ public interface SortedSource {
 
     byte[] key();
 
-    byte[] value();
+    /** The value, or {@link WriteBuffer#TOMBSTONE} for a delete. */
+    byte[] value() throws IOException;
 
     /** Moves to the next entry in the stream's direction. */
     void next() throws IOException;
@@ -19,8 +20,16 @@ public interface SortedSource {
         void add(byte[] kb, int ko, int kl, byte[] vb, int vo, int vl) throws IOException;
     }
 
+    /**
+     * A sink that also takes a value still on a page of its own (a segment's): page {@code page}
+     * with page checksum {@code crc}, holding the value's {@code length} bytes.
+     */
+    interface RefSink extends EntrySink {
+        void addRef(byte[] key, int page, int crc, int length) throws IOException;
+    }
+
     /** Whether the current entry is a delete. */
-    default boolean isTombstone() {
+    default boolean isTombstone() throws IOException {
         return value() == WriteBuffer.TOMBSTONE;
     }
 
@@ -49,7 +58,7 @@ public interface SortedSource {
             }
 
             @Override
-            public byte[] value() {
+            public byte[] value() throws IOException {
                 return c.value();
             }
 

@@ -257,7 +257,7 @@ class TreeBuilderTest {
         verify("after writes pageSize " + pageSize + " seed " + seed, tree, model, rnd);
         // Reopened from its root alone, as after a restart.
         BTree again = open(b.file, new TreeBuilder.Result(tree.root(), tree.rootCrc(), tree.count(), List.of(),
-                List.of()), 1 << 20);
+                List.of(), new int[0], 0), 1 << 20);
         verify("reopened", again, model, rnd);
     }
 

@@ -111,11 +111,13 @@ class ManifestTest {
     }
 
     @Test
-    void readsVersionsOneAndTwo() {
+    void readsVersionsOneTwoAndThree() {
         Manifest m = randomManifest(new Random(3), 4, 2);
         Manifest withFree = new Manifest(m.nextId(), m.segments(), m.reservations(),
                 List.of(new Run(1_000, 3), new Run(900_010, 1))); // far apart: a list is shorter than a bitmap
-        byte[] v3 = withFree.encode();
+        byte[] v4 = withFree.encode();
+        byte[] v3 = withVersion(v4.clone(), 3); // the same layout
+        assertSameManifest(withFree, Manifest.decode(v3));
         int freeAt = v3.length - 4 - (1 + 4 + 16); // kind byte, run count, two runs, then the CRC
         assertEquals(0, v3[freeAt], "two runs are written as a list");
         // version 2: the same bytes without the kind byte of the free runs
@@ -127,7 +129,7 @@ class ManifestTest {
         byte[] v1 = Arrays.copyOf(v3, freeAt + 4);
         Manifest noFree = new Manifest(m.nextId(), m.segments(), m.reservations(), List.of());
         assertSameManifest(noFree, Manifest.decode(withVersion(v1, 1)));
-        expectIae(withVersion(v3.clone(), 4), "version 4");
+        expectIae(withVersion(v3.clone(), 5), "version 5");
     }
 
     private static byte[] withVersion(byte[] b, int version) {

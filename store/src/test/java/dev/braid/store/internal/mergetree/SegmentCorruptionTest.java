@@ -222,7 +222,12 @@ class SegmentCorruptionTest {
             }
             prev = k;
             assertEquals(0, b.compareKey(i, k));
-            if (b.isData()) {
+            if (b.isData() && b.isRef(i)) {
+                assertFalse(b.isTombstone(i));
+                assertTrue(b.valueLength(i) >= 1, "a value on its own page is not empty");
+                b.refPage(i);
+                b.refCrc(i);
+            } else if (b.isData()) {
                 byte[] v = b.value(i);
                 assertEquals(b.isTombstone(i), v == WriteBuffer.TOMBSTONE);
             } else {

@@ -288,7 +288,7 @@ class SegmentRoundTripTest {
         }
     }
 
-    static void expectEntry(String what, byte[] key, byte[] value, SegmentCursor c) {
+    static void expectEntry(String what, byte[] key, byte[] value, SegmentCursor c) throws IOException {
         byte[] k = c.key();
         if (!Arrays.equals(key, k)) {
             fail(what + ": key " + show(k) + ", expected " + show(key));
