@@ -232,6 +232,57 @@ public final class BlobStore {
         return out;
     }
 
+    /** The most pages read at once by {@link #readValues}. */
+    static final int RUN_READ_PAGES = 64;
+
+    /**
+     * Reads the values of {@code refs[0, n)} that are on a page of their own ({@link BlobRef#direct});
+     * {@code out[i]} gets the value of {@code refs[i]}, or stays null for any other (or null) ref.
+     * Pages not in the cache are read in runs of consecutive pages (values that one flush or build
+     * wrote in key order lie next to each other), each verified against its reference's checksum.
+     * They are kept in the cache only while it has room ({@link Pager#warmValue}): a scan of more
+     * than the cache holds would otherwise push out every page for values it reads once (and keep
+     * the collector copying them).
+     */
+    public void readValues(BlobRef[] refs, byte[][] out, int n) throws IOException {
+        long[] missing = new long[n]; // page << 32 | index, of the values not in the cache
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            BlobRef ref = refs[i];
+            if (ref == null || !ref.direct() || ref.length() < 1 || ref.length() > pageSize) {
+                continue;
+            }
+            ImagePage cached = pager.cachedValue(ref.page(), ref.crc());
+            if (cached != null) {
+                out[i] = new byte[(int) ref.length()];
+                cached.copyTo(out[i], out[i].length);
+            } else {
+                missing[m++] = (long) ref.page() << 32 | i;
+            }
+        }
+        java.util.Arrays.sort(missing, 0, m);
+        for (int a = 0; a < m; ) {
+            int first = (int) (missing[a] >>> 32);
+            int b = a + 1;
+            while (b < m && (int) (missing[b] >>> 32) == first + (b - a) && b - a < RUN_READ_PAGES) {
+                b++;
+            }
+            byte[] run = b - a == 1 ? io.read(first) : io.readRun(first, b - a);
+            for (int j = a; j < b; j++) {
+                int i = (int) missing[j];
+                BlobRef ref = refs[i];
+                int off = (j - a) * pageSize;
+                int len = (int) ref.length();
+                if (Crc.of(run, off, pageSize) != ref.crc()) {
+                    throw io.corrupt(ref.page(), "overflow page " + ref.page() + " fails its checksum");
+                }
+                pager.warmValue(ref.page(), run, off, len, ref.crc()); // only into room: a scan evicts nothing
+                out[i] = java.util.Arrays.copyOfRange(run, off, off + len);
+            }
+            a = b;
+        }
+    }
+
     /** Returns every page of a blob to the free list. */
     public void free(BlobRef ref) throws IOException {
         freeEach(ref, pager::free);

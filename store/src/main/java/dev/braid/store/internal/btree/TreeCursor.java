@@ -19,9 +19,17 @@ public final class TreeCursor {
     private int depth;
     private LeafNode leaf;
     private int pos;
+    private ValuePrefetch prefetch; // values on pages of their own, read a leaf's worth at a time
 
     public TreeCursor(BTree tree) {
         this.tree = tree;
+    }
+
+    private byte[] value(int step, int entries, long bytes, byte[] bound, boolean inclusive) throws IOException {
+        if (prefetch == null) {
+            prefetch = new ValuePrefetch(tree.blobs);
+        }
+        return prefetch.value(leaf, pos, step, entries, bytes, bound, inclusive);
     }
 
     /**
@@ -48,7 +56,7 @@ public final class TreeCursor {
                         return new ScanBatch(out, true, null);
                     }
                 }
-                byte[] value = leaf.valueCopy(pos, tree.blobs);
+                byte[] value = value(1, maxEntries - out.size(), maxBytes - bytes, to, toInc);
                 out.add(new Entry(key, value));
                 bytes += key.length + value.length;
                 pos++;
@@ -71,7 +79,7 @@ public final class TreeCursor {
                     return new ScanBatch(out, true, null);
                 }
             }
-            byte[] value = leaf.valueCopy(pos, tree.blobs);
+            byte[] value = value(-1, maxEntries - out.size(), maxBytes - bytes, from, fromInc);
             out.add(new Entry(key, value));
             bytes += key.length + value.length;
             pos--;

@@ -112,6 +112,16 @@ final class Storage implements PageIo {
         return readPageFile(pageNo);
     }
 
+    @Override
+    public byte[] readRun(int first, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            if (log.frameOffset(first + i) >= 0) {
+                return PageIo.super.readRun(first, count); // a page with a newer image in the log
+            }
+        }
+        return readDirect(first, count);
+    }
+
     int pageSize() {
         return pageSize;
     }

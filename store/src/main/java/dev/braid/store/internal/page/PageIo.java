@@ -26,6 +26,21 @@ public interface PageIo {
      */
     byte[] read(int pageNo) throws IOException;
 
+    /**
+     * The newest images of the {@code count} consecutive pages from {@code first}, one after the
+     * other: as {@link #read} of each, but the pages without a log frame in as few reads of the page
+     * file as an implementation can (a scan's value pages).
+     */
+    default byte[] readRun(int first, int count) throws IOException {
+        byte[] out = null;
+        for (int i = 0; i < count; i++) {
+            byte[] img = read(first + i);
+            out = out == null ? new byte[count * img.length] : out;
+            System.arraycopy(img, 0, out, i * img.length, img.length);
+        }
+        return out;
+    }
+
     /** Appends images to the log as frames of the open transaction (not yet committed). */
     void appendUncommitted(List<Image> images) throws IOException;
 
