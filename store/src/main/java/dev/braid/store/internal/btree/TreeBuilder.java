@@ -124,14 +124,7 @@ public final class TreeBuilder {
     public void add(byte[] kb, int ko, int kl, byte[] vb, int vo, int vl) throws IOException {
         boolean keyInBlob = layout.leafKeyInBlob(kl);
         boolean valueInBlob = vl > 0 && layout.leafValueInBlob(kl, vl, keyInBlob);
-        int cell = CellLayout.leafCell(kl, vl, keyInBlob, valueInBlob);
-        if (leafOpen && leaf.count() > 0 && leaf.size() + cell > leafLimit) {
-            finishLeaf();
-        }
-        if (!leafOpen) {
-            leaf.start(pages.nextPages(1));
-            leafOpen = true;
-        }
+        openLeafFor(CellLayout.leafCell(kl, vl, keyInBlob, valueInBlob));
         BlobRef keyBlob = keyInBlob ? blob(java.util.Arrays.copyOfRange(kb, ko, ko + kl)) : null;
         BlobRef valueBlob = !valueInBlob ? null : vl <= layout.pageSize ? valuePage(vb, vo, vl)
                 : valueBlob(java.util.Arrays.copyOfRange(vb, vo, vo + vl));
@@ -152,14 +145,7 @@ public final class TreeBuilder {
             throw new IllegalArgumentException("a value of " + valueLen + " bytes under a key of " + kl
                     + " bytes does not take a page of its own");
         }
-        int cell = CellLayout.leafCell(kl, valueLen, keyInBlob, true);
-        if (leafOpen && leaf.count() > 0 && leaf.size() + cell > leafLimit) {
-            finishLeaf();
-        }
-        if (!leafOpen) {
-            leaf.start(pages.nextPages(1));
-            leafOpen = true;
-        }
+        openLeafFor(CellLayout.leafCell(kl, valueLen, keyInBlob, true));
         BlobRef keyBlob = keyInBlob ? blob(java.util.Arrays.copyOfRange(kb, ko, ko + kl)) : null;
         leaf.add(kb, ko, kl, keyBlob, null, 0, valueLen, new BlobRef(page, crc, valueLen, true));
         if (carriedCount == carried.length) {
@@ -167,6 +153,17 @@ public final class TreeBuilder {
         }
         carried[carriedCount++] = page;
         count++;
+    }
+
+    /** Makes sure a leaf is open with room for a cell of {@code cell} bytes (a full one is written first). */
+    private void openLeafFor(int cell) throws IOException {
+        if (leafOpen && leaf.count() > 0 && leaf.size() + cell > leafLimit) {
+            finishLeaf();
+        }
+        if (!leafOpen) {
+            leaf.start(pages.nextPages(1));
+            leafOpen = true;
+        }
     }
 
     private BlobRef blob(byte[] data) throws IOException {

@@ -119,37 +119,10 @@ final class SegmentSet {
 
     /** Opens the segments of the committed manifest and returns it. */
     private Manifest loadManifest(HeaderPage h) throws IOException {
-        if (h.manifestLength == 0) {
-            return Manifest.EMPTY;
-        }
-        byte[] bytes = tree.blobs().read(new BlobRef(h.manifestPage, h.manifestCrc, h.manifestLength));
-        Manifest m;
-        try {
-            m = Manifest.decode(bytes);
-        } catch (IllegalArgumentException e) {
-            throw storage.corrupt(h.manifestPage, "manifest: " + e.getMessage());
-        }
-        List<Segment> open = new ArrayList<>();
-        for (SegmentInfo s : m.segments()) {
-            for (Run r : s.runs()) {
-                if (r.end() > h.pageCount) {
-                    throw storage.corrupt(r.start(), "segment " + s.id() + " lies past the end of the file");
-                }
-            }
-            Segment seg = Segment.open(s, reader);
-            pager.cache().reserve(seg.heapBytes());
-            open.add(seg);
-        }
-        for (List<Run> runs : List.of(m.reservations(), m.free())) {
-            for (Run r : runs) {
-                if (r.end() > h.pageCount) {
-                    throw storage.corrupt(r.start(), "manifest run " + r + " lies past the end of the file");
-                }
-            }
-        }
-        segments = List.copyOf(open);
-        nextId = m.nextId();
-        return m;
+        ManifestLoader.Loaded l = ManifestLoader.load(h, tree, storage, reader, pager.cache());
+        segments = l.segments();
+        nextId = l.manifest().nextId();
+        return l.manifest();
     }
 
     List<Segment> segments() {
