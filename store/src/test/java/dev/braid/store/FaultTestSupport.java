@@ -130,6 +130,41 @@ final class FaultTestSupport {
     }
 
     /** A model of a store's contents, in the store's key order (unsigned bytes). */
+    /** The first offset of {@code needle} in {@code hay}, or -1 (finding a value's page in a file). */
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** The store holds exactly {@code model}: its count, a get of every key and one full scan. */
+    static void assertHolds(NavigableMap<byte[], byte[]> model, Braid b) {
+        assertEquals(model.size(), b.count(), "count");
+        for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue(), b.get(e.getKey()), "get");
+        }
+        java.util.Iterator<Map.Entry<byte[], byte[]>> expected = model.entrySet().iterator();
+        try (BraidIterator it = b.iterator(KeyRange.all())) {
+            while (it.hasNext()) {
+                Entry got = it.next();
+                if (!expected.hasNext()) {
+                    fail("the scan goes past the last key");
+                }
+                Map.Entry<byte[], byte[]> want = expected.next();
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want.getKey(), got.key(), "scan key");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want.getValue(), got.value(), "scan value");
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(expected.hasNext(), "the scan ended early");
+    }
+
     static NavigableMap<byte[], byte[]> newModel() {
         return new TreeMap<>(Arrays::compareUnsigned);
     }

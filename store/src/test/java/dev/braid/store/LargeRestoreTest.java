@@ -1,13 +1,10 @@
 package dev.braid.store;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -64,30 +61,13 @@ class LargeRestoreTest {
             BraidStats st = b.stats();
             assertEquals(0, st.segments());
             assertEquals(1, st.merges(), "one fold of every segment, no merge of segments before it");
-            assertHolds(model, b);
+            FaultTestSupport.assertHolds(model, b);
             assertEquals(List.of(), b.check());
         }
         try (Braid b = Braid.open(dir, opts)) {
             assertEquals(Map.of("offset", "20000"), b.committedMetadata());
-            assertHolds(model, b);
+            FaultTestSupport.assertHolds(model, b);
             assertEquals(List.of(), b.check());
         }
-    }
-
-    private static void assertHolds(NavigableMap<byte[], byte[]> model, Braid b) {
-        assertEquals(model.size(), b.count(), "count");
-        for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-            assertArrayEquals(e.getValue(), b.get(e.getKey()), "get");
-        }
-        Iterator<Map.Entry<byte[], byte[]>> expected = model.entrySet().iterator();
-        try (BraidIterator it = b.iterator(KeyRange.all())) {
-            while (it.hasNext()) {
-                Entry got = it.next();
-                Map.Entry<byte[], byte[]> want = expected.next();
-                assertArrayEquals(want.getKey(), got.key(), "scan key");
-                assertArrayEquals(want.getValue(), got.value(), "scan value");
-            }
-        }
-        assertFalse(expected.hasNext(), "the scan ended early");
     }
 }

@@ -143,7 +143,7 @@ class PageSizedValuesTest {
         }
         Path pages = dir.resolve("braid.pages");
         byte[] file = Files.readAllBytes(pages);
-        int at = indexOf(file, Arrays.copyOf(value, 64));
+        int at = FaultTestSupport.indexOf(file, Arrays.copyOf(value, 64));
         assertTrue(at > 0 && at % PAGE == 0, "the value starts a page of its own");
         file[at + 100] ^= 0x10;
         Files.write(pages, file);
@@ -206,18 +206,5 @@ class PageSizedValuesTest {
         byte[] b = new byte[n];
         rnd.nextBytes(b);
         return b;
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -2,7 +2,6 @@ package dev.braid.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -164,7 +162,7 @@ class SeparatedValuesTest {
         }
         Path pages = dir.resolve("braid.pages");
         byte[] file = Files.readAllBytes(pages);
-        int at = indexOf(file, Arrays.copyOf(value, 64));
+        int at = FaultTestSupport.indexOf(file, Arrays.copyOf(value, 64));
         assertTrue(at > 0 && at % PAGE == 0, "the value starts a page of its own: " + at + " of " + file.length);
         try (RandomAccessFile f = new RandomAccessFile(pages.toFile(), "rw")) {
             f.seek(at + 10);
@@ -201,7 +199,7 @@ class SeparatedValuesTest {
                 .orElseThrow().getKey();
         byte[] value = model.get(key);
         Path pages = dir.resolve("braid.pages");
-        int at = indexOf(Files.readAllBytes(pages), Arrays.copyOf(value, 64));
+        int at = FaultTestSupport.indexOf(Files.readAllBytes(pages), Arrays.copyOf(value, 64));
         assertTrue(at > 0 && at % PAGE == 0, "the value starts a page of its own: " + at);
         try (RandomAccessFile f = new RandomAccessFile(pages.toFile(), "rw")) {
             f.seek(at + PAGE - 1); // the padding after a shorter value is checked too
@@ -229,38 +227,12 @@ class SeparatedValuesTest {
         }
     }
 
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
-
     private void assertHolds(Braid b) {
-        assertEquals(model.size(), b.count(), "count");
-        for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
-            assertArrayEquals(e.getValue(), b.get(e.getKey()), "get");
-        }
+        FaultTestSupport.assertHolds(model, b);
         for (int i = 0; i < keys.size(); i += 7) {
             if (!model.containsKey(keys.get(i))) {
                 assertEquals(null, b.get(keys.get(i)), "a deleted key");
             }
         }
-        Iterator<Map.Entry<byte[], byte[]>> expected = model.entrySet().iterator();
-        try (BraidIterator it = b.iterator(KeyRange.all())) {
-            while (it.hasNext()) {
-                Entry got = it.next();
-                Map.Entry<byte[], byte[]> want = expected.next();
-                assertArrayEquals(want.getKey(), got.key(), "scan key");
-                assertArrayEquals(want.getValue(), got.value(), "scan value");
-            }
-        }
-        assertFalse(expected.hasNext(), "the scan ended early");
     }
 }
