@@ -137,8 +137,9 @@ public final class BraidOptions {
      * harness run: random put 73.5k against 34.6k ops/s). But the pages it frees wait for a
      * checkpoint and are scattered, so the file holds more free pages, and in the same run the
      * 50/50 read/update mixes that followed ran at about half their speed (78.7k against 152k
-     * ops/s; with a commit every 100 ms, 33.8k against 64.5k): hence off by default until that is
-     * understood. See docs/design/durability.md (D7).
+     * ops/s; with a commit every 100 ms, 33.8k against 64.5k): hence off by default. (Before the
+     * twentieth session the default overflowed into "from the first page"; see
+     * docs/design/durability.md, D7, for the figures since.)
      */
     public long directValuesAfterBytes() {
         return directValuesAfterBytes;

@@ -117,11 +117,14 @@ class DirectValuePagesTest {
 
     /**
      * A transaction writes its first {@code directValuesAfterBytes} of value pages through the log
-     * (small, frequent commits are cheaper so), and only the rest straight into the page file.
+     * (small, frequent commits are cheaper so), and only the rest straight into the page file. The
+     * default, {@code Long.MAX_VALUE}, never writes one straight in (it once overflowed into "from
+     * the first page").
      */
     @Test
     void aTransactionLogsItsFirstValuePagesUpToTheThreshold() {
-        for (long after : new long[] {16L << 20, 100 << 10}) {
+        assertEquals(Long.MAX_VALUE, BraidOptions.builder().build().directValuesAfterBytes(), "off by default");
+        for (long after : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 16L << 20, 100 << 10}) {
             FaultyFileSystem fs = new FaultyFileSystem();
             NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
             Braid b = prepared(fs, model, Durability.FULL, after);
@@ -131,7 +134,7 @@ class DirectValuePagesTest {
             String ctx = "directValuesAfterBytes " + after + ": " + trace;
             assertTrue(count(trace, "write", "braid.log") >= 1, ctx);
             long pageWrites = count(trace, "write", "braid.pages");
-            if (after == 16L << 20) {
+            if (after >= 16L << 20) {
                 assertEquals(0, pageWrites, ctx); // 300 KB: all of it through the log
             } else {
                 assertTrue(pageWrites >= 1 && pageWrites <= KEYS - 100, ctx); // the first 100 pages logged

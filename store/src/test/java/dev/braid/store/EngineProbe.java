@@ -85,6 +85,11 @@ final class EngineProbe {
         return ((Pager) field(engine(store), "pager")).transactionPages().values().stream().filter(d -> !d).count();
     }
 
+    /** Manifests the store has written since it opened. */
+    static long manifestWrites(Braid store) {
+        return (Long) field(field(engine(store), "segs"), "manifestWrites");
+    }
+
     private static Object engine(Braid store) {
         return field(store, "engine");
     }

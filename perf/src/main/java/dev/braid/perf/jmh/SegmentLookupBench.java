@@ -76,7 +76,7 @@ public class SegmentLookupBench {
         }
 
         @Override
-        public byte[] read(int firstPage, int pages) {
+        public byte[] readDirect(int firstPage, int pages) {
             return Arrays.copyOfRange(file, firstPage * PAGE_SIZE, (firstPage + pages) * PAGE_SIZE);
         }
 

@@ -1,6 +1,5 @@
 package dev.braid.store.internal.engine;
 
-import dev.braid.store.CorruptionException;
 import dev.braid.store.internal.btree.BTree;
 import dev.braid.store.internal.btree.BlobRef;
 import dev.braid.store.internal.mergetree.Bloom;
@@ -59,23 +58,29 @@ final class SegmentSet {
         this.storage = storage;
         this.tree = tree;
         this.writeLock = writeLock;
-        this.reader = new SegmentReader(new SegmentReader.PageSource() {
-            @Override
-            public byte[] read(int firstPage, int pages) throws IOException {
-                return storage.readDirect(firstPage, pages);
-            }
-
-            @Override
-            public CorruptionException corrupt(int page, String problem) {
-                return storage.corrupt(page, problem);
-            }
-        }, pager.cache(), pager.pageSize());
+        this.reader = new SegmentReader(storage, pager.cache(), pager.pageSize());
         this.nextId = 1;
-        pager.setSparePages(this::takePage);
+        pager.setSparePages(this::lendPages);
         pager.setDirectPages(this::takePage, p -> freeLater(new Run(p, 1)));
     }
 
     private boolean placing; // a manifest is being written: its free runs must not change under it
+    private long manifestWrites; // for tests (EngineProbe)
+    static final int LEND_PAGES = 512; // pages the free runs lend the free list at a time
+
+    /**
+     * A page of a free run for the tree or a blob when the free list is empty, and up to
+     * {@value #LEND_PAGES} - 1 more of the lowest onto the free list (lowest on top): the manifest
+     * lists every free run, so a commit that takes one writes it again (merge-policy.md). Not
+     * with D7, which writes value pages straight into free runs.
+     */
+    private int lendPages() throws IOException {
+        int p = takePage();
+        if (p != 0 && !pager.directValuesConfigured()) {
+            lend(LEND_PAGES - 1);
+        }
+        return p;
+    }
 
     /** A single page of a free run for the tree or a blob (S4 holds for it; the log is fine too). */
     private int takePage() {
@@ -441,17 +446,12 @@ final class SegmentSet {
      * rest can hold runs. Write lock held.
      */
     void absorbFreeList() throws IOException {
-        int n = 0;
-        int[] pages = new int[64];
-        for (int p; (p = pager.freeList().allocate()) != 0; ) {
+        int[] pages = pager.freeList().takeAll();
+        for (int p : pages) {
             pager.forget(p);
-            if (n == pages.length) {
-                pages = java.util.Arrays.copyOf(pages, n * 2);
-            }
-            pages[n++] = p;
         }
-        if (n > 0) {
-            freeTreePages(pages, n);
+        if (pages.length > 0) {
+            freeTreePages(pages, pages.length);
         }
     }
 
@@ -522,6 +522,7 @@ final class SegmentSet {
                 encoded = manifest().encode(); // the free runs lost the pages just lent
             }
             placing = true;
+            manifestWrites++;
             try {
                 BlobRef ref = tree.blobs().write(encoded);
                 h.manifestPage = ref.page();
@@ -552,17 +553,17 @@ final class SegmentSet {
     private boolean lendLowPages(int bytes) throws IOException {
         int pageSize = pager.pageSize();
         int dataPages = (bytes + pageSize - 1) / pageSize;
-        int need = dataPages + dataPages / Math.max(1, (pageSize - 20) / 8) + 1;
-        boolean moved = false;
-        for (int i = 0; i < need; i++) {
-            int p = free.takeFirstPage();
-            if (p == 0) {
-                break;
-            }
-            pager.freeList().free(p);
-            moved = true;
+        return lend(dataPages + dataPages / Math.max(1, (pageSize - 20) / 8) + 1) > 0;
+    }
+
+    /** Moves up to {@code pages} of the lowest free pages onto the free list (lowest on top); returns how many. */
+    private int lend(int pages) throws IOException {
+        int[] taken = new int[pages];
+        int n = free.takeFirstPages(taken);
+        for (int i = n - 1; i >= 0; i--) {
+            pager.freeList().free(taken[i]);
         }
-        return moved;
+        return n;
     }
 
     /**

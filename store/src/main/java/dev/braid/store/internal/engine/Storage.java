@@ -2,6 +2,7 @@ package dev.braid.store.internal.engine;
 
 import dev.braid.store.CorruptionException;
 import dev.braid.store.internal.io.StoreFile;
+import dev.braid.store.internal.mergetree.SegmentReader;
 import dev.braid.store.internal.page.PageIo;
 import dev.braid.store.internal.page.Run;
 import dev.braid.store.internal.wal.LogFile;
@@ -36,7 +37,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * that have a log frame, and readers read such pages from the log, so readers never see a
  * half-written page-file page (D4).
  */
-final class Storage implements PageIo {
+final class Storage implements PageIo, SegmentReader.PageSource {
     private final StoreFile pages;
     private final WriteBehind writeBehind;
     private final LogFile log;
@@ -322,7 +323,8 @@ final class Storage implements PageIo {
     }
 
     /** Reads {@code count} pages straight from the page file (segment pages have no log frames). */
-    byte[] readDirect(int firstPage, int count) throws IOException {
+    @Override
+    public byte[] readDirect(int firstPage, int count) throws IOException {
         byte[] image = new byte[count * pageSize];
         long offset = (long) firstPage * pageSize;
         int n = pages.read(offset, image, 0, image.length);

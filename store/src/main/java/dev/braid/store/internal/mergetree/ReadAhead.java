@@ -35,7 +35,7 @@ final class ReadAhead {
                     break;
                 }
             }
-            window = source.read(page, end - page);
+            window = source.readDirect(page, end - page);
             first = page;
             count = end - page;
         }

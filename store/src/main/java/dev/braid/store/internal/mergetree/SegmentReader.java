@@ -17,7 +17,7 @@ import java.io.IOException;
 public final class SegmentReader {
     /** Raw page access: the page file, bypassing the log (segment pages never have log frames). */
     public interface PageSource {
-        byte[] read(int firstPage, int pages) throws IOException;
+        byte[] readDirect(int firstPage, int pages) throws IOException;
 
         CorruptionException corrupt(int page, String problem);
     }
@@ -61,7 +61,7 @@ public final class SegmentReader {
         if (pages < 1 || pages > (1 << 20)) {
             throw source.corrupt(page, "segment block at page " + page + " has an impossible length " + pages);
         }
-        byte[] img = ahead != null ? ahead.read(source, page, pages) : source.read(page, pages);
+        byte[] img = ahead != null ? ahead.read(source, page, pages) : source.readDirect(page, pages);
         if (Crc.of(img) != crc) {
             throw source.corrupt(page, "segment block at page " + page + " fails its checksum");
         }
@@ -91,7 +91,7 @@ public final class SegmentReader {
             ip.copyTo(out, length);
             return out;
         }
-        byte[] img = ahead != null ? ahead.read(source, page, 1) : source.read(page, 1);
+        byte[] img = ahead != null ? ahead.read(source, page, 1) : source.readDirect(page, 1);
         if (Crc.of(img) != crc) {
             throw source.corrupt(page, "value page " + page + " fails its checksum");
         }
@@ -105,7 +105,7 @@ public final class SegmentReader {
     /** Reads and verifies a segment's bloom filter. */
     Bloom bloom(SegmentInfo s) throws IOException {
         int pages = (s.bloomBytes() + pageSize - 1) / pageSize;
-        byte[] img = source.read(s.bloomPage(), pages);
+        byte[] img = source.readDirect(s.bloomPage(), pages);
         if (Crc.of(img, 0, s.bloomBytes()) != s.bloomCrc()) {
             throw source.corrupt(s.bloomPage(), "bloom filter of segment " + s.id() + " fails its checksum");
         }

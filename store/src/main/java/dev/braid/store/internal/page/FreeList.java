@@ -71,6 +71,16 @@ public final class FreeList {
         return page;
     }
 
+    /** Takes every free page (a compaction moves them into the free runs). */
+    public int[] takeAll() throws IOException {
+        int[] out = new int[count];
+        int n = 0;
+        for (int p; n < out.length && (p = allocate()) != 0; ) {
+            out[n++] = p;
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
     /** Returns {@code page} to the free list. */
     public void free(int page) throws IOException {
         count++;

@@ -163,6 +163,15 @@ public final class FreeRuns {
         return low;
     }
 
+    /** Takes up to {@code out.length} of the lowest free pages into {@code out}; returns how many. */
+    public int takeFirstPages(int[] out) {
+        int n = 0;
+        for (int p; n < out.length && (p = takeFirstPage()) != 0; ) {
+            out[n++] = p;
+        }
+        return n;
+    }
+
     /** Takes the lowest free page, or returns 0 when there is none. */
     public int takeFirstPage() {
         absorbSingles();

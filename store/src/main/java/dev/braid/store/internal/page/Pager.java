@@ -155,7 +155,7 @@ public final class Pager {
     /** Another source of single free pages (0: none now). */
     @FunctionalInterface
     public interface PageSource {
-        int takePage();
+        int takePage() throws IOException;
     }
 
     private PageSource spare = () -> 0;
@@ -183,12 +183,19 @@ public final class Pager {
 
     /** Value pages a transaction writes through the log before it writes them straight in. */
     public void setDirectValuesAfter(long bytes) {
-        this.directAfterPages = (int) Math.min(Integer.MAX_VALUE, (bytes + pageSize - 1) / pageSize);
+        // bytes / pageSize rounded up without overflow: Long.MAX_VALUE (the default, off) must stay huge
+        long pages = bytes / pageSize + (bytes % pageSize == 0 ? 0 : 1);
+        this.directAfterPages = (int) Math.min(Integer.MAX_VALUE, pages);
     }
 
     /** Counts value pages written through the log by the open transaction. */
     public void loggedValuePages(int pages) {
         loggedValuePages += pages;
+    }
+
+    /** Whether a transaction may ever write value pages straight in (D7 configured and provided). */
+    public boolean directValuesConfigured() {
+        return directFree != null && directAfterPages < Integer.MAX_VALUE;
     }
 
     /**
@@ -206,7 +213,7 @@ public final class Pager {
      * A page of a free run, which may be written straight into the page file
      * ({@link PageIo#writeDirect}), or 0 when none is ready. Only with {@link #directValues()}.
      */
-    public int takeDirectPage() {
+    public int takeDirectPage() throws IOException {
         int p = directPages.takePage();
         if (p != 0) {
             changed();

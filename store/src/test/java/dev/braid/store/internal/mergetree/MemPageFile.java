@@ -107,7 +107,7 @@ public final class MemPageFile implements ExtentSink, SegmentReader.PageSource, 
     }
 
     @Override
-    public byte[] read(int firstPage, int n) throws IOException {
+    public byte[] readDirect(int firstPage, int n) throws IOException {
         reads++;
         if (firstPage < 1 || n < 1 || (long) firstPage + n > pageCount) {
             throw corrupt(firstPage, "read of " + n + " pages at " + firstPage + " outside the file");
@@ -124,7 +124,7 @@ public final class MemPageFile implements ExtentSink, SegmentReader.PageSource, 
 
     @Override
     public byte[] read(int pageNo) throws IOException {
-        return read(pageNo, 1);
+        return readDirect(pageNo, 1);
     }
 
     @Override

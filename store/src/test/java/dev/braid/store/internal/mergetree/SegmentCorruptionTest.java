@@ -282,7 +282,7 @@ class SegmentCorruptionTest {
         int decoded = 0;
         for (int t = 0; t < 5000; t++) {
             BlockAt b = fx.blocks.get(rnd.nextInt(fx.blocks.size()));
-            byte[] img = fx.w.file().read(b.page, b.pages);
+            byte[] img = fx.w.file().readDirect(b.page, b.pages);
             for (int j = 1 + rnd.nextInt(3); j > 0; j--) {
                 int off = rnd.nextInt(Math.min(img.length, 200));
                 img[off] ^= (byte) (1 + rnd.nextInt(255));
@@ -296,11 +296,11 @@ class SegmentCorruptionTest {
         assertTrue(plausible >= 0);
         // The intact images decode.
         for (BlockAt b : fx.blocks) {
-            assertFalse(decodeSafely(b.page, fx.w.file().read(b.page, b.pages), "intact") == null);
+            assertFalse(decodeSafely(b.page, fx.w.file().readDirect(b.page, b.pages), "intact") == null);
         }
         // And a page number that differs from the stamped one is refused.
         BlockAt b0 = fx.blocks.get(0);
-        assertEquals(null, SegmentBlock.decode(b0.page + 1, fx.w.file().read(b0.page, b0.pages)));
-        assertArrayEquals(fx.keys[0], SegmentBlock.decode(b0.page, fx.w.file().read(b0.page, b0.pages)).key(0));
+        assertEquals(null, SegmentBlock.decode(b0.page + 1, fx.w.file().readDirect(b0.page, b0.pages)));
+        assertArrayEquals(fx.keys[0], SegmentBlock.decode(b0.page, fx.w.file().readDirect(b0.page, b0.pages)).key(0));
     }
 }
