@@ -9,7 +9,6 @@ import dev.braid.store.internal.wal.LogFile;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -271,21 +270,14 @@ final class Storage implements PageIo, SegmentReader.PageSource {
             // by an earlier checkpoint and has not changed since. Page 0 is always among the rest
             // (every commit has its frame), so R1 holds.
             long done = backfilledEnd;
-            List<Map.Entry<Integer, Long>> frames = new ArrayList<>();
-            for (Map.Entry<Integer, Long> f : snap.frames().entrySet()) {
-                if (f.getValue() >= done) {
-                    frames.add(f);
-                }
-            }
             // R1: in page order, so page 0 (the newest header copied) goes first: read-only clients
             // in other processes detect a checkpoint over their snapshot from page 0 alone.
-            frames.sort(Map.Entry.comparingByKey());
+            int[] frames = snap.frames().pagesFrom(done);
             int batchPages = Math.max(1, (1 << 20) / pageSize);
             byte[] buf = new byte[batchPages * pageSize];
             int runStart = -1;
             int runLen = 0;
-            for (Map.Entry<Integer, Long> f : frames) {
-                int pageNo = f.getKey();
+            for (int pageNo : frames) {
                 if (runLen > 0 && (pageNo != runStart + runLen || runLen == batchPages)) {
                     writeRun(runStart, buf, runLen);
                     runLen = 0;
@@ -293,7 +285,7 @@ final class Storage implements PageIo, SegmentReader.PageSource {
                 if (runLen == 0) {
                     runStart = pageNo;
                 }
-                byte[] image = log.readFrame(f.getValue(), pageNo);
+                byte[] image = log.readFrame(snap.frames().get(pageNo), pageNo);
                 System.arraycopy(image, 0, buf, runLen * pageSize, pageSize);
                 runLen++;
             }

@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 
@@ -60,9 +58,9 @@ public final class LogFile {
     private int lastCrc;
     private long lastCommitEnd;
     private long txnStart; // end of the last image commit: frames past it keep the log from a reset
-    private final HashMap<Integer, Long> latest = new HashMap<>();
-    private final HashMap<Integer, Long> txnFrames = new HashMap<>();
-    private final HashMap<Integer, Long> committed = new HashMap<>();
+    private final FrameIndex latest = new FrameIndex();
+    private final FrameIndex txnFrames = new FrameIndex();
+    private final FrameIndex committed = new FrameIndex();
     private final LongAdder bytesWritten = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
 
@@ -146,7 +144,7 @@ public final class LogFile {
         long lastCommitOffset = -1;
         int chunkFrames = Math.max(1, (1 << 20) / log.frameSize);
         byte[] buf = new byte[chunkFrames * log.frameSize];
-        HashMap<Integer, Long> pending = new HashMap<>();
+        FrameIndex pending = new FrameIndex();
         List<Long> pendingRecords = new ArrayList<>();
         List<Long> committedRecords = new ArrayList<>();
         long recordCommitEnd = -1;
@@ -409,11 +407,7 @@ public final class LogFile {
 
     /** Offset of the newest frame of {@code pageNo}, or -1 when the log has none. */
     public long frameOffset(int pageNo) {
-        if (latest.isEmpty()) {
-            return -1; // the usual case after a checkpoint: no boxing, no hash lookup
-        }
-        Long off = latest.get(pageNo);
-        return off == null ? -1 : off;
+        return latest.get(pageNo); // -1 at once when empty: the usual case after a checkpoint
     }
 
     /**
@@ -432,12 +426,12 @@ public final class LogFile {
     }
 
     /** The committed frames (page to newest committed frame offset) and where they end. */
-    public record Snapshot(Map<Integer, Long> frames, long end) {
+    public record Snapshot(FrameIndex frames, long end) {
     }
 
     public Snapshot committedSnapshot() {
         synchronized (committed) {
-            return new Snapshot(new HashMap<>(committed), lastCommitEnd);
+            return new Snapshot(new FrameIndex(committed), lastCommitEnd);
         }
     }
 
