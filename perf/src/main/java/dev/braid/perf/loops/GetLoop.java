@@ -6,9 +6,7 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Random gets (hits) of a loaded store through {@link Braid} alone, as the harness's get step does
@@ -52,9 +50,7 @@ public final class GetLoop {
             }
             System.out.println(b.stats());
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LoopDirs.delete(dir);
         }
     }
 

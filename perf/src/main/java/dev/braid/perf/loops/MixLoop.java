@@ -6,10 +6,8 @@ import dev.braid.store.BraidStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * The harness's processing steps through {@link Braid} alone, to compare engine settings quickly:
@@ -47,9 +45,7 @@ public final class MixLoop {
             }
             System.out.println(b.stats());
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LoopDirs.delete(dir);
         }
     }
 

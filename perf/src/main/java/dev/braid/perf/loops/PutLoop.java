@@ -6,10 +6,8 @@ import dev.braid.store.BraidStats;
 import dev.braid.store.WriteBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Sustained B+tree updates through {@link Braid} alone, every commit timed: {@code records} records
@@ -54,9 +52,7 @@ public final class PutLoop {
                     (double) puts * rounds / (all / 1e9));
             System.out.println(b.stats());
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LoopDirs.delete(dir);
         }
     }
 

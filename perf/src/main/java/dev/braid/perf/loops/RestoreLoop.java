@@ -5,9 +5,7 @@ import dev.braid.store.BraidOptions;
 import dev.braid.store.WriteBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Repeated restores into new stores in one JVM, to separate JIT warm-up from steady state: each
@@ -57,9 +55,7 @@ public final class RestoreLoop {
                             + " %,d bytes written a record, %d merges, page file %,d MiB with %,d free pages%n", r,
                     records / ((t1 - t0) / 1e9), (tc - t0) / 1e9, (t1 - tc) / 1e9, st.bytesWritten() / records,
                     st.merges(), st.pageFileBytes() >> 20, st.freePages());
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LoopDirs.delete(dir);
             if (sleepMs > 0 && r >= 3 && r % 2 == 1) {
                 Thread.sleep(sleepMs);
                 System.out.printf("  (slept %d ms)%n", sleepMs);

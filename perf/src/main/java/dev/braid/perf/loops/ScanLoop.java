@@ -6,9 +6,7 @@ import dev.braid.store.BraidOptions;
 import dev.braid.store.KeyRange;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Reads of a loaded store through {@link Braid} alone, as the harness's read steps do them: a full
@@ -64,9 +62,7 @@ public final class ScanLoop {
             }
             System.out.println(b.stats());
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LoopDirs.delete(dir);
         }
     }
 }
