@@ -2,10 +2,7 @@ package dev.braid.perf.loops;
 
 import dev.braid.store.Braid;
 import dev.braid.store.BraidIterator;
-import dev.braid.store.BraidOptions;
 import dev.braid.store.KeyRange;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
@@ -22,18 +19,10 @@ public final class ScanLoop {
     }
 
     public static void main(String[] args) throws Exception {
-        int records = Integer.parseInt(args[0]);
-        int valueBytes = Integer.parseInt(args[1]);
-        int rounds = Integer.parseInt(args[2]);
-        long budget = args.length > 3 ? Long.parseLong(args[3]) : 3L << 30;
-        int ops = args.length > 4 ? Integer.parseInt(args[4]) : 100_000;
-        Path dir = Files.createTempDirectory(Path.of(args.length > 5 ? args[5] : "/tmp"), "scanloop");
-        try (Braid b = Braid.open(dir, BraidOptions.builder().cacheBytes(budget).build())) {
-            long t = System.nanoTime();
-            PutLoop.load(b, records, valueBytes);
-            System.out.printf("load: %.1f s%n", (System.nanoTime() - t) / 1e9);
+        ReadLoopArgs a = ReadLoopArgs.parse(args, 100_000, "scanloop");
+        try (Braid b = a.openLoaded()) {
             SplittableRandom rnd = new SplittableRandom(11);
-            for (int r = 0; r < rounds; r++) {
+            for (int r = 0; r < a.rounds(); r++) {
                 long t0 = System.nanoTime();
                 long n = 0;
                 try (BraidIterator it = b.iterator(KeyRange.all())) {
@@ -42,27 +31,28 @@ public final class ScanLoop {
                     }
                 }
                 long t1 = System.nanoTime();
-                int scans = Math.max(1, ops / 100);
+                int scans = Math.max(1, a.ops() / 100);
                 long seen = 0;
                 for (int i = 0; i < scans; i++) {
-                    try (BraidIterator it = b.iterator(KeyRange.of(LoopKeys.key(rnd.nextInt(records)), true, null, false))) {
+                    byte[] from = LoopKeys.key(rnd.nextInt(a.records()));
+                    try (BraidIterator it = b.iterator(KeyRange.of(from, true, null, false))) {
                         for (int j = 0; j < 100 && it.hasNext(); j++) {
                             seen += it.next().value().length;
                         }
                     }
                 }
                 long t2 = System.nanoTime();
-                for (int i = 0; i < ops; i++) {
-                    seen += b.get(LoopKeys.key(rnd.nextInt(records))).length;
+                for (int i = 0; i < a.ops(); i++) {
+                    seen += b.get(LoopKeys.key(rnd.nextInt(a.records()))).length;
                 }
                 long t3 = System.nanoTime();
                 System.out.printf("round %d: full scan %,.0f entries/s (%,d), range scans %,.0f scans/s, gets %,.0f ops/s"
-                        + " (%d)%n", r, n / ((t1 - t0) / 1e9), n, scans / ((t2 - t1) / 1e9), ops / ((t3 - t2) / 1e9),
+                        + " (%d)%n", r, n / ((t1 - t0) / 1e9), n, scans / ((t2 - t1) / 1e9), a.ops() / ((t3 - t2) / 1e9),
                         seen & 1);
             }
             System.out.println(b.stats());
         } finally {
-            LoopDirs.delete(dir);
+            LoopDirs.delete(a.dir());
         }
     }
 }
