@@ -238,12 +238,13 @@ class DirectBuildTest {
     }
 
     /**
-     * The tree a restore builds stays in a cache with room for it: a get of every key after the
-     * commit misses nowhere (each would otherwise read, verify and decode its leaf), and the values
-     * are right. A fold of segments (the buffer not allowed to grow) warms its tree the same way.
+     * The tree a restore builds is read into a cache with room for it in the background after the
+     * commit (TreeWarmer): a get of every key then misses nowhere (each would otherwise read, verify
+     * and decode its leaf), and the values are right. A fold of segments (the buffer not allowed to
+     * grow) warms its tree the same way.
      */
     @Test
-    void aRestoreLeavesItsTreeInACacheWithRoomForIt() {
+    void aRestoreLeavesItsTreeInACacheWithRoomForIt() throws InterruptedException {
         for (boolean grow : new boolean[] {true, false}) {
             BraidOptions opts = BraidOptions.builder().cacheBytes(256L << 20).writeBufferBytes(1 << 20)
                     .restoreBufferBytes(grow ? -1 : 0).build();
@@ -257,6 +258,7 @@ class DirectBuildTest {
                 assertEquals(grow, b.stats().segments() == 0, "segments to fold only when the buffer may not grow");
                 b.finishMerges();
                 assertEquals(0, b.stats().segments());
+                assertTrue(EngineProbe.awaitWarmUp(b) > 0, "the warm-up read the tree's leaves");
                 long missesBefore = b.stats().cacheMisses();
                 for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
                     assertArrayEquals(e.getValue(), b.get(e.getKey()));

@@ -2,6 +2,7 @@ package dev.braid.store;
 
 import dev.braid.store.internal.btree.BTree;
 import dev.braid.store.internal.btree.BulkLoader;
+import dev.braid.store.internal.btree.TreeWarmer;
 import dev.braid.store.internal.mergetree.Segment;
 import dev.braid.store.internal.mergetree.SegmentInfo;
 import dev.braid.store.internal.page.Pager;
@@ -62,6 +63,27 @@ final class EngineProbe {
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot inspect the store's merge job (did the engine change?)", e);
         }
+    }
+
+    /**
+     * Waits until the background cache warm-up after a build ({@code TreeWarmer}) has ended; fails
+     * after 60 s. Returns the pages it read into the cache so far.
+     */
+    static long awaitWarmUp(Braid store) throws InterruptedException {
+        TreeWarmer w = (TreeWarmer) field(engine(store), "warmer");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (w.pending()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the cache warm-up did not end within 60 s");
+            }
+            Thread.sleep(5);
+        }
+        return w.warmedPages();
+    }
+
+    /** Whether the background cache warm-up after a build is due or under way. */
+    static boolean warmUpPending(Braid store) {
+        return ((TreeWarmer) field(engine(store), "warmer")).pending();
     }
 
     /** The merge job's current segment threshold (what writes are throttled against). */

@@ -129,7 +129,6 @@ final class FaultTestSupport {
         }
     }
 
-    /** A model of a store's contents, in the store's key order (unsigned bytes). */
     /** The first offset of {@code needle} in {@code hay}, or -1 (finding a value's page in a file). */
     static int indexOf(byte[] hay, byte[] needle) {
         outer:

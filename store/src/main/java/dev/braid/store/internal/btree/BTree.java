@@ -30,6 +30,7 @@ public final class BTree {
     int root;
     int rootCrc;
     private long count;
+    private volatile int installs; // written by the writer only
 
     // Writer-only scratch: the path of the current write, root first.
     final InternalNode[] pathNodes = new InternalNode[MAX_DEPTH];
@@ -55,6 +56,7 @@ public final class BTree {
 
     /** Installs a tree built by {@link TreeBuilder} in place of this one (whose pages the caller freed). */
     public void replaceWith(int newRoot, int newRootCrc, long newCount) {
+        installs++;
         root = newRoot;
         rootCrc = newRootCrc;
         count = newCount;
@@ -103,6 +105,11 @@ public final class BTree {
         }
         nodeFree.free(pageNo);
         return entries;
+    }
+
+    /** How many built trees were installed ({@link #replaceWith}) since this tree was opened. */
+    public int installs() {
+        return installs;
     }
 
     public int root() {

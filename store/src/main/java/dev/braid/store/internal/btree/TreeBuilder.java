@@ -207,8 +207,7 @@ public final class TreeBuilder {
         byte[] last = leaf.last();
         byte[] img = leaf.seal();
         int crc = Crc.of(img);
-        pages.write(leaf.page(), img, 1); // copied: the image is reused
-        sink.wroteNodePage(leaf.page(), img, crc);
+        pages.write(leaf.page(), img, 1); // copied: the image is reused; not warmed (TreeWarmer does)
         leafOpen = false;
         return new Built(leaf.page(), crc, first, last);
     }

@@ -12,6 +12,7 @@ import dev.braid.store.StoreLockedException;
 import dev.braid.store.WriteBatch;
 import dev.braid.store.internal.btree.BTree;
 import dev.braid.store.internal.btree.ScanBatch;
+import dev.braid.store.internal.btree.TreeWarmer;
 import dev.braid.store.internal.mergetree.WriteBuffer;
 import dev.braid.store.internal.page.Pager;
 import java.io.Closeable;
@@ -51,10 +52,11 @@ public final class Engine implements StoreEngine {
     private final RangeDelete rangeDelete;
     private final BufferedWrites writes;
     private final RecordCommits recordCommits;
+    private final TreeWarmer warmer; // on the merge job's thread when it is idle
+    private static final int WARM_SLICE_LEAVES = 64;
     private final java.util.concurrent.atomic.AtomicLong stallNanos = new java.util.concurrent.atomic.AtomicLong();
     /** Whether the writer wrote anything since the last commit (then the merge job never commits). */
     private boolean userDirty;
-    /** Set by an unlogged batch: the buffer becomes a segment at commit, whatever its size. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ConcurrentHashMap<Object, Runnable> iterators = new ConcurrentHashMap<>();
     private volatile Map<String, String> committedMeta;
@@ -76,6 +78,7 @@ public final class Engine implements StoreEngine {
         this.segs = new SegmentSet(pager, storage, tree, lock.writeLock());
         pager.setDirectValuesAfter(opts.directValuesAfterBytes());
         this.readPath = new ReadPath(tree, buffer, segs);
+        this.warmer = new TreeWarmer(tree, pager);
         this.mergeJob = new MergeJob(segs, tree, storage, new MergeJob.Host() {
             @Override
             public void underWriteLock(MergeJob.IoStep step) throws IOException {
@@ -121,7 +124,8 @@ public final class Engine implements StoreEngine {
                                     ? io : new IOException(e));
                 }
             }
-        }, dir.getFileName() == null ? "store" : dir.getFileName().toString(), !opts.backgroundMerges());
+        }, dir.getFileName() == null ? "store" : dir.getFileName().toString(), !opts.backgroundMerges(),
+                () -> warmer.slice(lock.readLock(), WARM_SLICE_LEAVES));
         this.rangeDelete = new RangeDelete(tree, buffer, segs, readPath, new RangeDelete.Writer() {
             @Override
             public void apply(byte[] key, byte[] value, boolean blind) throws IOException {

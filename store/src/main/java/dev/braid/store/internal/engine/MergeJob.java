@@ -26,10 +26,9 @@ import org.slf4j.LoggerFactory;
  * B+tree by a bottom-up rebuild ({@link TreeBuilder}) once they hold as much data as the tree, or
  * when asked to finish. The heavy part runs without the store's lock, reading immutable segments
  * (only this job removes them) and the tree in batches under the read lock; results are installed
- * under the write lock. During a fold the tree is frozen: every write goes to the write buffer.
- *
- * <p>Thread safety: {@link #signal}, {@link #finish} and {@link #close} from any thread; the rest runs
- * on the job's thread.
+ * under the write lock. During a fold the tree is frozen: every write goes to the write buffer. With
+ * nothing to do, the thread runs the store's idle work (the cache warm-up). Thread safety:
+ * {@link #signal}, {@link #finish} and {@link #close} from any thread; the rest on the job's thread.
  */
 final class MergeJob implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(MergeJob.class);
@@ -98,13 +97,15 @@ final class MergeJob implements Runnable {
     private boolean syncDue; // under signal: a full buffer was flushed since the job last synced
     private final WriterActivity writers = new WriterActivity();
     private final boolean inline;
+    private final BooleanSupplier idle; // returns whether it did some work
     private int compactRequests; // under signal
     private long compactAsked; // under signal: the last compaction asked for
     private long compactDone; // under signal: the last compaction done
     private boolean secondStepDue; // a tree went to the end of the file: move it to the front next
 
-    MergeJob(SegmentSet segs, BTree tree, Storage storage, Host host, String name, boolean inline) {
+    MergeJob(SegmentSet segs, BTree tree, Storage storage, Host host, String name, boolean inline, BooleanSupplier idle) {
         this.inline = inline;
+        this.idle = idle;
         this.segs = segs;
         this.tree = tree;
         this.storage = storage;
@@ -277,7 +278,7 @@ final class MergeJob implements Runnable {
                     }
                     continue;
                 }
-                boolean worked = step();
+                boolean worked = step() || !paused && idle.getAsBoolean();
                 if (worked) {
                     synchronized (signal) {
                         signal.notifyAll(); // finish() and throttled writers re-check at once

@@ -191,13 +191,18 @@ public final class PageCache {
      * (dead entries are swept once there are a quarter as many as live ones).
      */
     private void unlink(Slot s) {
-        s.removed = true;
-        s.page = null;
+        markRemoved(s);
         if (++deadSlots > 1024 && deadSlots > map.size() / 4) {
             probation.removeIf(x -> x.removed);
             protectedQueue.removeIf(x -> x.removed);
             deadSlots = 0;
         }
+    }
+
+    /** Marks {@code s} dead (its queue entry goes at the next sweep) and stops charging its bytes. */
+    private void markRemoved(Slot s) {
+        s.removed = true;
+        s.page = null;
         if (s.protectedQueue) {
             protectedBytes -= s.bytes;
         } else {
@@ -213,7 +218,7 @@ public final class PageCache {
         }
         map.values().removeIf(s -> {
             if ((int) (s.key >>> 32) == storeId) {
-                unlink(s);
+                markRemoved(s); // one sweep of the queues below, not one every quarter of the map
                 return true;
             }
             return false;

@@ -3,6 +3,7 @@ package dev.braid.store.internal.page;
 import dev.braid.store.internal.format.Crc;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -91,18 +92,75 @@ public final class Pager {
             return p;
         }
         cache.miss();
+        p = load(pageNo, expectedCrc);
+        cache.put(storeId, p);
+        return p;
+    }
+
+    /**
+     * The page as {@link #get} returns it, but read into the cache only if it fits without evicting
+     * anything (and not counted as a hit or miss): null when it is not in memory and the cache has
+     * no room for it. For the background warm-up ({@code TreeWarmer}), a reader like any other.
+     */
+    public Page warm(int pageNo, int expectedCrc) throws IOException {
+        Page p = table.get(pageNo);
+        if (p != null) {
+            return p;
+        }
+        if (cache.headroomBytes() < pageCost) {
+            return null; // cheap early out: the budget is taken by dirty pages and buffers
+        }
+        Page loaded = load(pageNo, expectedCrc);
+        return cache.putIfRoom(storeId, pageNo, loaded.heapBytes(), () -> loaded) ? loaded : null;
+    }
+
+    /**
+     * {@link #warm} of {@code pages[from..to)} (their checksums in {@code crcs}), reading each run of
+     * consecutive pages not in memory in one read of the file. Returns {@code to - from} (all of them
+     * in memory now), or -1 when it met one the cache has no room for (it stops there).
+     */
+    public int warmAll(int[] pages, int[] crcs, int from, int to) throws IOException {
+        for (int i = from; i < to; ) {
+            if (table.get(pages[i]) != null) {
+                i++;
+                continue;
+            }
+            int end = i + 1;
+            while (end < to && pages[end] == pages[end - 1] + 1 && table.get(pages[end]) == null) {
+                end++;
+            }
+            if (cache.headroomBytes() < pageCost * (end - i) || pages[i] <= 0 || pages[end - 1] >= pageCount) {
+                end = i + 1; // one at a time: near a full cache, or a page outside the file (reported by load)
+            }
+            byte[] run = end - i == 1 ? null : io.readRun(pages[i], end - i);
+            for (int j = i; j < end; j++) {
+                Page p = run == null ? load(pages[j], crcs[j])
+                        : verified(pages[j], crcs[j], Arrays.copyOfRange(run, (j - i) * pageSize, (j - i + 1) * pageSize));
+                if (!cache.putIfRoom(storeId, pages[j], p.heapBytes(), () -> p)) {
+                    return -1;
+                }
+            }
+            i = end;
+        }
+        return to - from;
+    }
+
+    /** Reads, verifies (P2) and decodes {@code pageNo}. */
+    private Page load(int pageNo, int expectedCrc) throws IOException {
         if (pageNo <= 0 || pageNo >= pageCount) {
             throw io.corrupt(pageNo, "page number " + pageNo + " is outside the file (" + pageCount + " pages)");
         }
-        byte[] image = io.read(pageNo);
+        return verified(pageNo, expectedCrc, io.read(pageNo));
+    }
+
+    /** Verifies {@code image} of {@code pageNo} against its checksum (P2) and decodes it. */
+    private Page verified(int pageNo, int expectedCrc, byte[] image) throws IOException {
         Integer spilledCrc = spilled.get(pageNo);
         int expect = spilledCrc != null ? spilledCrc : expectedCrc;
         if (Crc.of(image) != expect) {
             throw io.corrupt(pageNo, "page " + pageNo + " fails its checksum");
         }
-        p = decoder.decode(pageNo, image);
-        cache.put(storeId, p);
-        return p;
+        return decoder.decode(pageNo, image);
     }
 
     /**
