@@ -298,8 +298,22 @@ final class Workloads {
     }
 
     /** Lets garbage of the previous step be collected before the next timed step starts. */
+    /**
+     * Before a timed step: a collection, then {@code sync} of the file systems, so that neither the
+     * writeback of what the previous step wrote nor the freeing of the blocks of the store directory
+     * just deleted (another engine's, in an alternating run) runs during this one.
+     */
     private static void quiesce() {
         System.gc();
+        try {
+            Process p = new ProcessBuilder("sync").redirectErrorStream(true).start();
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no sync command here: the step runs without it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static double perSecond(long ops, long nanos) {
