@@ -28,8 +28,9 @@ public interface ExtentSink {
     }
 
     /**
-     * Tells the sink that page {@code pageNo}, just written, is the tree node {@code image} with
-     * checksum {@code crc}: a sink may keep it, decoded, for later reads. The image may change after
+     * Tells the sink that page {@code pageNo}, just written, is the internal tree node {@code image}
+     * with checksum {@code crc}: a sink may keep it, decoded, for later reads (leaves are not offered:
+     * the store reads them back after the install, {@code TreeWarmer}). The image may change after
      * the call.
      */
     default void wroteNodePage(int pageNo, byte[] image, int crc) {

@@ -382,11 +382,10 @@ public final class Pager {
     }
 
     /**
-     * Keeps a tree node a build has just written ({@link ExtentSink#wroteNodePage}), decoded, if the
-     * cache has room for it without evicting anything: a restore built straight into a new store
-     * thus leaves its tree in a cache that would otherwise be empty, for the reads and updates that
-     * follow (each would otherwise read, verify and decode its leaf). The page is reachable only once
-     * the build is installed; a build that is given up drops it ({@link #forgetJobPages}). Any thread.
+     * Keeps an internal node a build has just written ({@link ExtentSink#wroteNodePage}), decoded, if
+     * the cache has room for it without evicting anything: the reads after a restore then descend
+     * without a miss while the warm-up reads the leaves. The page is reachable only once the build is
+     * installed; a build that is given up drops it ({@link #forgetJobPages}). Any thread.
      */
     public void warmNode(int pageNo, byte[] image) {
         if (cache.headroomBytes() < pageCost) {
