@@ -129,8 +129,13 @@ public final class Pager {
             while (end < to && pages[end] == pages[end - 1] + 1 && table.get(pages[end]) == null) {
                 end++;
             }
-            if (cache.headroomBytes() < pageCost * (end - i) || pages[i] <= 0 || pages[end - 1] >= pageCount) {
-                end = i + 1; // one at a time: near a full cache, or a page outside the file (reported by load)
+            long fit = cache.headroomBytes() / pageCost;
+            if (fit == 0) {
+                return -1; // as in warm: the budget is taken by dirty pages and buffers
+            }
+            end = (int) Math.min(end, i + fit); // never read what cannot be kept
+            if (pages[i] <= 0 || pages[end - 1] >= pageCount) {
+                end = i + 1; // a page outside the file: load reports it
             }
             byte[] run = end - i == 1 ? null : io.readRun(pages[i], end - i);
             for (int j = i; j < end; j++) {
