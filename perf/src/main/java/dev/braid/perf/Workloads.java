@@ -123,7 +123,7 @@ final class Workloads {
             Consumer<String> log) {
         int n = data.size();
         Map<Metric, Double> out = new EnumMap<>(Metric.class);
-        quiesce();
+        Quiesce.run();
         BenchStore store = factory.open(dir);
         try {
             ProcessCounters start = ProcessCounters.now();
@@ -179,7 +179,7 @@ final class Workloads {
 
         // 1. Load: n puts in generation order (the keys are random, so this is random key order),
         //    a commit every commitEvery puts and one after the last put; then close.
-        quiesce();
+        Quiesce.run();
         BenchStore store = factory.open(dir);
         ProcessCounters loadStart;
         ProcessCounters loadEnd;
@@ -221,7 +221,7 @@ final class Workloads {
         out.put(Metric.RAW_PER_ENTRY, (double) (KEY_BYTES + VALUE_BYTES));
 
         // 3. Reopen: the engine's own cache starts empty (the OS page cache is left as it is).
-        quiesce();
+        Quiesce.run();
         long t0 = System.nanoTime();
         store = factory.open(dir);
         out.put(Metric.REOPEN, (System.nanoTime() - t0) / 1e6);
@@ -235,7 +235,7 @@ final class Workloads {
             }
 
             // 5. n gets of keys that are not in the store, same shuffled order.
-            quiesce();
+            Quiesce.run();
             ProcessCounters missStart = ProcessCounters.now();
             long wrongHits = 0;
             for (int i = 0; i < n; i++) {
@@ -250,7 +250,7 @@ final class Workloads {
             out.put(Metric.GET_MISSING_READ, missEnd.readPerOp(missStart, n));
 
             // 6. Iterate every entry forward.
-            quiesce();
+            Quiesce.run();
             ProcessCounters scanStart = ProcessCounters.now();
             BenchStore.ScanTotals totals = store.scanAll();
             ProcessCounters scanEnd = ProcessCounters.now();
@@ -297,25 +297,6 @@ final class Workloads {
         }
     }
 
-    /** Lets garbage of the previous step be collected before the next timed step starts. */
-    /**
-     * Before a timed step: a collection, then {@code sync} of the file systems, so that neither the
-     * writeback of what the previous step wrote nor the freeing of the blocks of the store directory
-     * just deleted (another engine's, in an alternating run) runs during this one.
-     */
-    private static void quiesce() {
-        System.gc();
-        try {
-            Process p = new ProcessBuilder("sync").redirectErrorStream(true).start();
-            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-            p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // no sync command here: the step runs without it
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static double perSecond(long ops, long nanos) {
         return ops * 1e9 / Math.max(1, nanos);
     }
@@ -332,7 +313,7 @@ final class Workloads {
      */
     private static void timedGets(BenchStore store, byte[][] keys, int[] order, int count, String what,
             Map<Metric, Double> out, Metric rate, Metric cpu, Metric read) {
-        quiesce();
+        Quiesce.run();
         ProcessCounters start = ProcessCounters.now();
         long found = 0;
         long valueBytes = 0;

@@ -1,5 +1,6 @@
 package dev.braid.perf.harness;
 
+import dev.braid.perf.Quiesce;
 import dev.braid.store.BraidStats;
 import java.io.PrintStream;
 import java.util.EnumMap;
@@ -131,6 +132,7 @@ final class StoreRun {
     }
 
     private Restore.Times restore(OpenStore s, String stepName) {
+        Quiesce.run(); // a new store: the previous one's writeback and deleted files stay out of it
         Restore.Times[] times = new Restore.Times[1];
         profiler.run(kind, sizeTag(), stepName, () -> {
             times[0] = Restore.run(s, d, c.batch());
