@@ -119,9 +119,8 @@ public final class BraidOptions {
      * Whether a commit whose changes are all small B+tree writes may be a <em>record commit</em>
      * (the default): the writes are logged as records, and the changed pages stay in memory until a
      * later image commit writes them, when the records reach {@code checkpointLogBytes} (or half the
-     * changed pages' bytes, at most {@code maxLogBytes}), one transaction's records pass a quarter
-     * of {@code checkpointLogBytes}, the log passes {@code maxLogBytes}, anything else changes, or
-     * the store closes.
+     * changed pages' bytes, at most {@code maxLogBytes}), the log passes {@code maxLogBytes},
+     * anything else changes, or the store closes.
      * Frequent commits (exactly-once's 100 ms) then log each write once instead of every page it
      * touched. Recovery replays the records after the last image commit. Off: every commit is an
      * image commit.
