@@ -97,12 +97,6 @@ final class EngineProbe {
         return (Long) field(records, "recordCommits");
     }
 
-    /** Record bytes written since the last image commit (those of the open transaction included). */
-    static long recordBytesSinceImage(Braid store) {
-        Object records = field(field(engine(store), "committer"), "records");
-        return (Long) field(records, "sinceImage");
-    }
-
     /** Pages changed since the last image commit (dirty or spilled): what the next image commit writes. */
     static int transactionPages(Braid store) {
         return ((Pager) field(engine(store), "pager")).transactionPages().size();

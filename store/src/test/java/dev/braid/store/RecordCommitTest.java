@@ -226,43 +226,4 @@ class RecordCommitTest {
             assertEquals(5, b.count());
         }
     }
-
-    /**
-     * A transaction stops recording at a quarter of {@code checkpointLogBytes}: its commit is an image
-     * commit, its records in the log stop near that cap (not the record limit's larger share of the
-     * dirty pages), and a crash after it reopens at it; small transactions under the same settings
-     * are record commits again.
-     */
-    @Test
-    void aLargeTransactionStopsRecordingAtAQuarterOfTheCheckpointSize() {
-        FaultyFileSystem fs = new FaultyFileSystem();
-        NavigableMap<byte[], byte[]> model = FaultTestSupport.newModel();
-        Random rnd = new Random(14);
-        BraidOptions o = BraidOptions.builder().pageSizeBytes(1024).cacheBytes(8L << 20)
-                .checkpointLogBytes(64 << 10).maxLogBytes(4L << 20).durability(Durability.FULL)
-                .backgroundCheckpoints(false).fileSystem(fs).build();
-        Braid b = Braid.open(DIR, o);
-        churn(b, model, rnd, 3000);
-        b.commit(Map.of("offset", "0"));
-        churn(b, model, rnd, 20); // small: a record commit
-        b.commit(Map.of("offset", "1"));
-        assertEquals(1, EngineProbe.recordCommitsSinceImage(b));
-        long before = EngineProbe.recordBytesSinceImage(b);
-        churn(b, model, rnd, 4000); // about 280 KiB of records if all were recorded
-        long recorded = EngineProbe.recordBytesSinceImage(b) - before;
-        assertTrue(recorded > 0 && recorded <= (16 << 10) + 200, "records of the large transaction: " + recorded);
-        b.commit(Map.of("offset", "2"));
-        assertEquals(0, EngineProbe.recordCommitsSinceImage(b), "an image commit");
-        churn(b, model, rnd, 20);
-        b.commit(Map.of("offset", "3"));
-        assertEquals(1, EngineProbe.recordCommitsSinceImage(b), "small transactions are recorded again");
-        churn(b, FaultTestSupport.newModel(), rnd, 300); // uncommitted: lost in the crash
-        FaultyFileSystem after = fs.crash(CrashMode.POWER_LOSS_DROP, 5);
-        FaultTestSupport.abandon(b);
-        try (Braid r = Braid.open(DIR, BraidOptions.builder().pageSizeBytes(1024).fileSystem(after).build())) {
-            assertEquals(Map.of("offset", "3"), r.committedMetadata());
-            assertContents(r, model, "after the crash");
-            assertEquals(List.of(), r.check());
-        }
-    }
 }

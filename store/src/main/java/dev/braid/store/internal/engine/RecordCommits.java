@@ -44,19 +44,7 @@ final class RecordCommits {
         this.storage = storage;
         this.spillLimitBytes = spillLimitBytes;
         committer.records().setMore(() -> !pager.unrecordedChanges()
-                && committer.records().bytesSinceImage() <= recordLimit()
-                && committer.records().bytesSinceCommit() <= transactionLimit());
-    }
-
-    /**
-     * The most record bytes one transaction writes: a quarter of {@code checkpointLogBytes}. Records
-     * pay off when commits are frequent and small (exactly-once's 100 ms); a transaction that goes
-     * past this is one of long intervals (at-least-once's 30 s), whose many dirty pages its commit
-     * writes as an image anyway, so its further writes are not recorded (their records would be
-     * written for nothing: a million updates of 100 B recorded about as many bytes as the image).
-     */
-    private long transactionLimit() {
-        return opts.checkpointLogBytes() / 4;
+                && committer.records().bytesSinceImage() <= recordLimit());
     }
 
     /**

@@ -24,7 +24,6 @@ final class RecordLog {
     private byte[] buf = new byte[64 << 10];
     private int len;
     private long sinceImage; // record bytes since the last image commit, committed or not
-    private long sinceCommit; // record bytes of the open transaction
     private long recordCommits; // record commits since the last image commit
     private boolean suspended; // replay: the records being applied are in the log already
     private BooleanSupplier more = () -> true; // whether the policy wants more records before an image commit
@@ -73,7 +72,6 @@ final class RecordLog {
     private void added(int n) throws IOException {
         len += n;
         sinceImage += n;
-        sinceCommit += n;
         if (len >= FLUSH_BYTES) {
             storage.appendRecords(buf, len, false, 0);
             len = 0;
@@ -99,7 +97,6 @@ final class RecordLog {
         sinceImage += 5 + meta.length;
         storage.appendRecords(buf, len, true, seq);
         len = 0;
-        sinceCommit = 0;
         recordCommits++;
         if (buf.length > FLUSH_BYTES * 2) {
             buf = new byte[64 << 10]; // one large value grew it: give the memory back
@@ -110,13 +107,7 @@ final class RecordLog {
     void imageCommitted() {
         len = 0;
         sinceImage = 0;
-        sinceCommit = 0;
         recordCommits = 0;
-    }
-
-    /** Record bytes of the open transaction (since the last commit of either kind). */
-    long bytesSinceCommit() {
-        return sinceCommit;
     }
 
     /** Record bytes written since the last image commit (those of the open transaction included). */
