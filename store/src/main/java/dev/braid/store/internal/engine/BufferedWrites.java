@@ -85,7 +85,9 @@ final class BufferedWrites {
         if (blind || treeWritesBuffered || mergeJob.treeFrozen() || (!buffer.isEmpty() && buffer.holds(key))
                 || (!segs.isEmpty() && segs.get(key) != null)) {
             long delta = value == null ? buffer.delete(key) : buffer.put(key, value);
-            pager.cache().reserve(delta);
+            if (delta != 0) {
+                pager.cache().reserve(delta);
+            }
             if (buffer.bytes() > nextGrowthCheck) {
                 if (mayGrow()) {
                     nextGrowthCheck = buffer.bytes() + GROWTH_STEP_BYTES;
