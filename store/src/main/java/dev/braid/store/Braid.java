@@ -195,10 +195,10 @@ public final class Braid implements AutoCloseable {
 
     /**
      * Pauses background merges: no segment merge or fold starts until {@link #resumeMerges()} (one in
-     * progress finishes), nor does the cache warm-up after a build. Segments then pile up (reads probe
-     * more of them), and writes are not slowed down for it. {@link #finishMerges()} still folds everything. For operators who need the cores
-     * for a while, and for measuring reads over unmerged segments. Not persistent: a reopened store
-     * merges again.
+     * progress finishes), nor does the cache warm-up after a build. Segments then pile up (reads
+     * probe more of them), and writes are not slowed down for it. {@link #finishMerges()} still folds
+     * everything. For operators who need the cores for a while, and for measuring reads over
+     * unmerged segments. Not persistent: a reopened store merges again.
      */
     public void pauseMerges() {
         engine.setMergesPaused(true);

@@ -80,8 +80,8 @@ public final class WriteBuffer {
 
     /**
      * The charge handed to the memory budget moves in steps of this many bytes: a write takes the
-     * cache's lock (a fenced atomic pair) once a step instead of once a record (a tenth of a
-     * restore's ingest time at 100 B a record). A buffer's charge lags its bytes by less than a step.
+     * cache's lock (a fenced atomic pair) once a step instead of once a record (about a fifth
+     * of a restore's ingest time at 100 B a record). A buffer's charge lags its bytes by less than a step.
      */
     static final long CHARGE_STEP_BYTES = 64 << 10;
 
